@@ -1,0 +1,120 @@
+"""Bearer tokens: HS256 JWTs signed with the tenant's secret, claims ``sub tid name avatar role exp``.
+
+The algorithm is pinned (never ``none``, never taken from the token header); ``exp`` is
+required; the tenant is read from the unverified ``tid`` only to choose the key, and the
+signature is then checked with that key.
+"""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+from cachetools import TTLCache
+
+from threadline.application.ports import TenantDirectory
+from threadline.domain.errors import InvalidToken, TokenExpired
+from threadline.domain.identity import Actor, Role
+from threadline.domain.tenant import Tenant
+
+ALGORITHM = "HS256"
+MAX_TOKEN_LENGTH = 8192
+_REQUIRED = ["sub", "tid", "exp", "role"]
+
+
+def issue_token(
+    tenant: Tenant,
+    *,
+    user_id: str,
+    name: str,
+    role: Role,
+    avatar: str | None = None,
+    ttl_seconds: int = 3600,
+) -> str:
+    now = int(time.time())
+    claims = {
+        "sub": user_id,
+        "tid": tenant.id,
+        "name": name,
+        "avatar": avatar,
+        "role": role.value,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    return jwt.encode(claims, tenant.secret, algorithm=ALGORITHM)
+
+
+class TokenVerifier:
+    def __init__(self, tenants: TenantDirectory, *, leeway_seconds: float = 30.0) -> None:
+        self._tenants = tenants
+        self._leeway = leeway_seconds
+        self._tenant_cache: TTLCache[str, Tenant] = TTLCache(maxsize=10_000, ttl=30.0)
+
+    async def tenant(self, tenant_id: str) -> Tenant | None:
+        cached = self._tenant_cache.get(tenant_id)
+        if cached is not None:
+            return cached
+        tenant = await self._tenants.get(tenant_id)
+        if tenant is not None:
+            self._tenant_cache[tenant_id] = tenant
+        return tenant
+
+    async def verify(self, token: str) -> Actor:
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidToken("the token is too long")
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise InvalidToken("the token is not a well-formed JWT") from None
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken(f"the token must be signed with {ALGORITHM}")
+        tenant_id = unverified.get("tid")
+        if not isinstance(tenant_id, str) or not tenant_id:
+            raise InvalidToken("the token has no tenant (tid) claim")
+        tenant = await self.tenant(tenant_id)
+        if tenant is None:
+            raise InvalidToken("the token's tenant does not exist")
+        try:
+            claims = jwt.decode(
+                token,
+                tenant.secret,
+                algorithms=[ALGORITHM],
+                options={"require": _REQUIRED},
+                leeway=self._leeway,
+            )
+        except jwt.ExpiredSignatureError:
+            raise TokenExpired() from None
+        except jwt.InvalidSignatureError:
+            raise InvalidToken("the token's signature does not match the tenant's key") from None
+        except jwt.MissingRequiredClaimError as missing:
+            raise InvalidToken(f"the token lacks the '{missing.claim}' claim") from None
+        except jwt.PyJWTError:
+            raise InvalidToken() from None
+        return _actor(tenant.id, claims)
+
+
+def _actor(tenant_id: str, claims: dict[str, object]) -> Actor:
+    subject, role, name, avatar = (
+        claims.get("sub"),
+        claims.get("role"),
+        claims.get("name"),
+        claims.get("avatar"),
+    )
+    if not isinstance(subject, str) or not 1 <= len(subject) <= 256:
+        raise InvalidToken("the 'sub' claim must be a string of 1-256 characters")
+    try:
+        parsed_role = Role(str(role))
+    except ValueError:
+        raise InvalidToken("the 'role' claim must be user, moderator or admin") from None
+    if name is not None and (not isinstance(name, str) or len(name) > 256):
+        raise InvalidToken("the 'name' claim must be a string of at most 256 characters")
+    if avatar is not None and (not isinstance(avatar, str) or len(avatar) > 2048):
+        raise InvalidToken("the 'avatar' claim must be a URL of at most 2048 characters")
+    return Actor(
+        tenant_id=tenant_id,
+        user_id=subject,
+        name=name or subject,
+        avatar=avatar,
+        role=parsed_role,
+    )

@@ -1,0 +1,54 @@
+"""In-process page cache for the embedded default: bounded, TTL'd, with version tokens.
+
+Built on cachetools' TTLCache; pages and tokens live in separate maps so a flood of pages can
+evict pages, never the token that keeps an older page from being served.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from cachetools import TTLCache
+
+
+class MemoryPageCache:
+    def __init__(
+        self, *, max_entries: int = 20_000, max_ttl: float = 3600.0, token_ttl: float = 86_400.0
+    ) -> None:
+        self._pages: dict[float, TTLCache[str, bytes]] = {}
+        self._max_entries = max_entries
+        self._max_ttl = max_ttl
+        self._tokens: TTLCache[str, str] = TTLCache(maxsize=max_entries * 2, ttl=token_ttl)
+
+    def _bucket(self, ttl: float) -> TTLCache[str, bytes]:
+        ttl = min(ttl, self._max_ttl)
+        bucket = self._pages.get(ttl)
+        if bucket is None:
+            bucket = self._pages[ttl] = TTLCache(maxsize=self._max_entries, ttl=ttl)
+        return bucket
+
+    async def get(self, key: str) -> bytes | None:
+        for bucket in self._pages.values():
+            value = bucket.get(key)
+            if value is not None:
+                return value
+        return None
+
+    async def set(self, key: str, value: bytes, ttl: float) -> None:
+        if ttl > 0:
+            self._bucket(ttl)[key] = value
+
+    async def token(self, scope: str) -> str:
+        token = self._tokens.get(scope)
+        if token is None:
+            token = self._tokens[scope] = uuid.uuid4().hex
+        return token
+
+    async def bump(self, scopes: Iterable[str]) -> None:
+        for scope in scopes:
+            self._tokens[scope] = uuid.uuid4().hex
+
+    def clear(self) -> None:
+        self._pages.clear()
+        self._tokens.clear()

@@ -1,0 +1,229 @@
+"""Read-model queries in SQL. Every page is an index range scan sized by the page, not the thread."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from threadline.adapters.sql.schema import (
+    comment_view,
+    comment_view_edits,
+    comment_view_likes,
+    entity_stats,
+    projection_checkpoints,
+)
+from threadline.adapters.sql.search_index import MARK_END, MARK_START, search_fts5
+from threadline.application.ports import JsonObject, PageKey
+
+NODE_FIELDS = (
+    "id",
+    "entity_type",
+    "entity_id",
+    "parent_id",
+    "depth",
+    "author_id",
+    "author_name",
+    "author_avatar",
+    "author_role",
+    "content",
+    "content_html",
+    "content_format",
+    "status",
+    "is_pinned",
+    "is_edited",
+    "like_count",
+    "reply_count",
+    "view_count",
+    "created_at",
+    "updated_at",
+    "edited_at",
+)
+_c = comment_view.c
+# Internal columns ride along after the public ones; ``public_node`` strips them.
+_NODE_COLUMNS = [_c[name] for name in NODE_FIELDS] + [_c.created_seq, _c.owner_id]
+_CHUNK = 200
+
+
+_NODE_KEYS = (*NODE_FIELDS, "created_seq", "owner_id")
+
+
+def _node(row: Any) -> JsonObject:
+    return dict(zip(_NODE_KEYS, row, strict=True))
+
+
+def _order(sort: str) -> list[sa.ColumnElement[Any]]:
+    if sort == "oldest":
+        return [_c.created_seq.asc()]
+    if sort == "popular":
+        return [_c.like_count.desc(), _c.created_seq.desc()]
+    return [_c.created_seq.desc()]
+
+
+def _after(sort: str, key: PageKey) -> sa.ColumnElement[bool]:
+    if sort == "oldest":
+        return _c.created_seq > key.created_seq
+    if sort == "popular":
+        return sa.tuple_(_c.like_count, _c.created_seq) < sa.tuple_(key.like_count, key.created_seq)
+    return _c.created_seq < key.created_seq
+
+
+class SqlCommentReader:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def by_id(self, tenant_id: str, comment_id: str) -> JsonObject | None:
+        query = sa.select(*_NODE_COLUMNS).where(
+            _c.tenant_id == tenant_id, _c.id == comment_id, _c.visible.is_(True)
+        )
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return _node(row) if row else None
+
+    def _siblings(
+        self, tenant_id: str, entity_type: str, entity_id: str, parent_id: str | None
+    ) -> sa.Select[Any]:
+        parent = _c.parent_id.is_(None) if parent_id is None else _c.parent_id == parent_id
+        return sa.select(*_NODE_COLUMNS).where(
+            _c.tenant_id == tenant_id,
+            _c.entity_type == entity_type,
+            _c.entity_id == entity_id,
+            parent,
+            _c.visible.is_(True),
+        )
+
+    async def page(
+        self,
+        tenant_id: str,
+        entity_type: str,
+        entity_id: str,
+        parent_id: str | None,
+        sort: str,
+        after: PageKey | None,
+        offset: int,
+        limit: int,
+    ) -> list[JsonObject]:
+        base = self._siblings(tenant_id, entity_type, entity_id, parent_id)
+        async with self._engine.connect() as connection:
+            if after is None and offset:
+                query = base.order_by(_c.is_pinned.desc(), *_order(sort)).offset(offset).limit(limit)
+                return [_node(r) for r in (await connection.execute(query)).all()]
+            # Pinned first: walk the pinned segment, then the rest, each one clean range scan.
+            rows: list[JsonObject] = []
+            for pinned in (True, False):
+                if after is not None and pinned and not after.is_pinned:
+                    continue
+                query = base.where(_c.is_pinned.is_(pinned))
+                if after is not None and after.is_pinned == pinned:
+                    query = query.where(_after(sort, after))
+                query = query.order_by(*_order(sort)).limit(limit - len(rows))
+                rows.extend(_node(r) for r in (await connection.execute(query)).all())
+                if len(rows) >= limit:
+                    break
+            return rows
+
+    async def children(
+        self, tenant_id: str, entity_type: str, entity_id: str, parent_ids: Sequence[str], per_parent: int
+    ) -> list[JsonObject]:
+        rows: list[JsonObject] = []
+        async with self._engine.connect() as connection:
+            for start in range(0, len(parent_ids), _CHUNK):
+                parts = [
+                    self._siblings(tenant_id, entity_type, entity_id, parent_id)
+                    .order_by(_c.created_seq.asc())
+                    .limit(per_parent)
+                    .subquery()
+                    for parent_id in parent_ids[start : start + _CHUNK]
+                ]
+                union = (
+                    sa.union_all(*(sa.select(part) for part in parts))
+                    if len(parts) > 1
+                    else sa.select(parts[0])
+                )
+                rows.extend(_node(r) for r in (await connection.execute(union)).all())
+        return rows
+
+    async def root_count(self, tenant_id: str, entity_type: str, entity_id: str) -> int:
+        c = entity_stats.c
+        query = sa.select(c.root_count).where(
+            c.tenant_id == tenant_id, c.entity_type == entity_type, c.entity_id == entity_id
+        )
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(query)).scalar() or 0)
+
+    async def counts(self, tenant_id: str, entity_type: str, entity_ids: Sequence[str]) -> dict[str, int]:
+        c = entity_stats.c
+        query = sa.select(c.entity_id, c.comment_count).where(
+            c.tenant_id == tenant_id, c.entity_type == entity_type, c.entity_id.in_(list(entity_ids))
+        )
+        async with self._engine.connect() as connection:
+            found = {row.entity_id: int(row.comment_count) for row in (await connection.execute(query)).all()}
+        return {entity_id: found.get(entity_id, 0) for entity_id in entity_ids}
+
+    async def liked_among(self, tenant_id: str, user_id: str, comment_ids: Sequence[str]) -> set[str]:
+        if not comment_ids:
+            return set()
+        c = comment_view_likes.c
+        query = sa.select(c.comment_id).where(
+            c.tenant_id == tenant_id, c.user_id == user_id, c.comment_id.in_(list(comment_ids))
+        )
+        async with self._engine.connect() as connection:
+            return {row.comment_id for row in (await connection.execute(query)).all()}
+
+    async def edits(self, tenant_id: str, comment_id: str) -> list[JsonObject]:
+        c = comment_view_edits.c
+        query = (
+            sa.select(c.previous_content, c.new_content, c.editor_id, c.edited_at)
+            .where(c.tenant_id == tenant_id, c.comment_id == comment_id)
+            .order_by(c.position)
+        )
+        async with self._engine.connect() as connection:
+            keys = ("previous_content", "new_content", "editor_id", "edited_at")
+            return [dict(zip(keys, row, strict=True)) for row in (await connection.execute(query)).all()]
+
+    async def search(
+        self,
+        tenant_id: str,
+        text: str,
+        *,
+        entity_type: str | None,
+        entity_id: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[JsonObject], int]:
+        async with self._engine.connect() as connection:
+            hits, total = await search_fts5(
+                connection,
+                tenant_id,
+                text,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                limit=limit,
+                offset=offset,
+            )
+            if not hits:
+                return [], total
+            query = sa.select(*_NODE_COLUMNS).where(
+                _c.tenant_id == tenant_id, _c.id.in_([hit.comment_id for hit in hits])
+            )
+            nodes = {row.id: _node(row) for row in (await connection.execute(query)).all()}
+        results = []
+        for hit in hits:
+            node = nodes.get(hit.comment_id)
+            if node is None:
+                continue
+            node["snippet"] = (
+                html.escape(hit.snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+            )
+            node["rank"] = hit.rank
+            results.append(node)
+        return results, total
+
+    async def projection_position(self, name: str) -> int:
+        c = projection_checkpoints.c
+        async with self._engine.connect() as connection:
+            value = (await connection.execute(sa.select(c.position).where(c.name == name))).scalar()
+        return int(value or 0)

@@ -1,0 +1,83 @@
+"""Engines for one database URL: a writer whose transactions serialize, and a reader.
+
+SQLite: WAL so readers never block the writer, a busy timeout, and ``BEGIN IMMEDIATE`` on the
+writer so a read-then-write transaction takes the write lock up front instead of failing with
+SQLITE_BUSY when it upgrades late. With one writer at a time, commit order equals insert order,
+which is what makes event positions trustworthy on SQLite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+
+def _json_dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
+@dataclass(frozen=True)
+class Database:
+    url: str
+    writer: AsyncEngine
+    reader: AsyncEngine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.writer.dialect.name == "sqlite"
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        await self.reader.dispose()
+
+
+def _sqlite_engine(url: str, *, immediate: bool, busy_timeout: float, pool_size: int) -> AsyncEngine:
+    engine = create_async_engine(
+        url,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+        connect_args={"timeout": busy_timeout, "check_same_thread": False},
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=busy_timeout,
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        # Take BEGIN out of the driver's hands so we decide what kind of BEGIN it is.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def open_database(
+    url: str, *, busy_timeout: float = 30.0, pool_size: int = 10, statement_timeout_ms: int = 0
+) -> Database:
+    if url.startswith("sqlite"):
+        # One writer connection: writers queue in the pool instead of spinning on the busy lock.
+        writer = _sqlite_engine(url, immediate=True, busy_timeout=busy_timeout, pool_size=1)
+        reader = _sqlite_engine(url, immediate=False, busy_timeout=busy_timeout, pool_size=pool_size)
+        return Database(url, writer, reader)
+    engine = create_async_engine(
+        url,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+        pool_size=pool_size,
+        pool_pre_ping=True,
+    )
+    return Database(url, engine, engine)

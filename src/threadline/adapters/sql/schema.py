@@ -1,0 +1,193 @@
+"""Tables. Every table and index leads with ``tenant_id`` so the schema can be sharded by tenant.
+
+The write database holds ``comments``, ``comment_likes``, ``events`` and ``tenants``; the read
+database holds the projected ``comment_view`` family and the projector's checkpoints. They may be
+one database (the embedded default) or two.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+Position = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Timestamp = sa.String(32)
+Id = sa.String(64)
+
+write_metadata = sa.MetaData()
+read_metadata = sa.MetaData()
+
+tenants = sa.Table(
+    "tenants",
+    write_metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("secret", sa.String(200), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+comments = sa.Table(
+    "comments",
+    write_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("entity_type", sa.String(64), nullable=False),
+    sa.Column("entity_id", sa.String(256), nullable=False),
+    sa.Column("parent_id", Id),
+    sa.Column("depth", sa.Integer, nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("author_id", sa.String(256)),
+    sa.Column("author_name", sa.String(256)),
+    sa.Column("author_avatar", sa.String(2048)),
+    sa.Column("author_role", sa.String(16)),
+    sa.Column("content", sa.Text),
+    sa.Column("content_format", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("is_pinned", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("request_fingerprint", sa.String(64), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("edited_at", Timestamp),
+)
+
+comment_likes = sa.Table(
+    "comment_likes",
+    write_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("comment_id", Id, primary_key=True),
+    sa.Column("user_id", sa.String(256), primary_key=True),
+    sa.Column("liked", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+events = sa.Table(
+    "events",
+    write_metadata,
+    # AUTOINCREMENT on SQLite: positions are never reused, even after the newest row is gone.
+    sa.Column("position", Position, primary_key=True, autoincrement=True),
+    sa.Column("event_id", Id, nullable=False, unique=True),
+    sa.Column("tenant_id", Id, nullable=False),
+    sa.Column("aggregate_id", sa.String(400), nullable=False),
+    sa.Column("aggregate_version", sa.Integer, nullable=False),
+    sa.Column("comment_id", Id, nullable=False),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("payload", Json, nullable=False),
+    sa.Column("metadata", Json, nullable=False),
+    sa.Column("actor_id", sa.String(256), nullable=False),
+    sa.Column("recorded_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("tenant_id", "aggregate_id", "aggregate_version", name="uq_events_aggregate_version"),
+    sa.Index("ix_events_tenant_comment", "tenant_id", "comment_id", "position"),
+    sa.Index("ix_events_tenant_position", "tenant_id", "position"),
+    sa.Index("ix_events_tenant_actor", "tenant_id", "actor_id", "position"),
+    sqlite_autoincrement=True,
+)
+
+comment_view = sa.Table(
+    "comment_view",
+    read_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("entity_type", sa.String(64), nullable=False),
+    sa.Column("entity_id", sa.String(256), nullable=False),
+    sa.Column("parent_id", Id),
+    sa.Column("depth", sa.Integer, nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("created_seq", Position, nullable=False),
+    # Who may edit it and read its history; kept on a tombstone, never sent to clients.
+    sa.Column("owner_id", sa.String(256)),
+    sa.Column("author_id", sa.String(256)),
+    sa.Column("author_name", sa.String(256)),
+    sa.Column("author_avatar", sa.String(2048)),
+    sa.Column("author_role", sa.String(16)),
+    sa.Column("content", sa.Text),
+    sa.Column("content_html", sa.Text),
+    sa.Column("content_format", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("visible", sa.Boolean, nullable=False),
+    sa.Column("is_pinned", sa.Boolean, nullable=False),
+    sa.Column("is_edited", sa.Boolean, nullable=False),
+    sa.Column("like_count", sa.Integer, nullable=False),
+    sa.Column("reply_count", sa.Integer, nullable=False),
+    sa.Column("view_count", sa.Integer, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("edited_at", Timestamp),
+    # Serves roots (parent_id IS NULL) and replies alike: one range scan per page, any table size.
+    sa.Index(
+        "ix_comment_view_newest",
+        "tenant_id",
+        "entity_type",
+        "entity_id",
+        "parent_id",
+        "visible",
+        "is_pinned",
+        "created_seq",
+    ),
+    sa.Index(
+        "ix_comment_view_popular",
+        "tenant_id",
+        "entity_type",
+        "entity_id",
+        "parent_id",
+        "visible",
+        "is_pinned",
+        "like_count",
+        "created_seq",
+    ),
+)
+
+comment_view_likes = sa.Table(
+    "comment_view_likes",
+    read_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("user_id", sa.String(256), primary_key=True),
+    sa.Column("comment_id", Id, primary_key=True),
+    sa.Index("ix_comment_view_likes_comment", "tenant_id", "comment_id"),
+)
+
+comment_view_edits = sa.Table(
+    "comment_view_edits",
+    read_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("comment_id", Id, primary_key=True),
+    sa.Column("position", Position, primary_key=True),
+    sa.Column("previous_content", sa.Text),
+    sa.Column("new_content", sa.Text),
+    sa.Column("editor_id", sa.String(256), nullable=False),
+    sa.Column("edited_at", Timestamp, nullable=False),
+)
+
+entity_stats = sa.Table(
+    "entity_stats",
+    read_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("entity_type", sa.String(64), primary_key=True),
+    sa.Column("entity_id", sa.String(256), primary_key=True),
+    sa.Column("comment_count", sa.Integer, nullable=False),
+    sa.Column("root_count", sa.Integer, nullable=False),
+)
+
+projection_checkpoints = sa.Table(
+    "projection_checkpoints",
+    read_metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("position", Position, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("failed_position", Position),
+    sa.Column("error", sa.Text),
+)
+
+# SQLite FTS5 search index, created by the read migration; a plain table object for queries.
+comment_search = sa.table(
+    "comment_search",
+    sa.column("content"),
+    sa.column("tenant_key"),
+    sa.column("tenant_id"),
+    sa.column("comment_id"),
+    sa.column("entity_type"),
+    sa.column("entity_id"),
+)

@@ -1,0 +1,1 @@
+"""The HTTP entrypoint: thin FastAPI routes over the application's handlers."""

@@ -1,0 +1,40 @@
+"""The FastAPI application factory: wires the container's lifecycle to the server's."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+from threadline import __version__
+from threadline.api.problems import install_problem_handlers
+from threadline.api.routes import admin, comments, health, search, threads
+from threadline.bootstrap import Threadline, build
+from threadline.settings import Settings
+
+
+def create_app(settings: Settings | None = None, container: Threadline | None = None) -> FastAPI:
+    threadline = container or build(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await threadline.start()
+        try:
+            yield
+        finally:
+            await threadline.stop()
+
+    app = FastAPI(
+        title="Threadline",
+        version=__version__,
+        summary="Threaded comments for any product: CQRS and event sourcing, multi-tenant.",
+        default_response_class=ORJSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.threadline = threadline
+    install_problem_handlers(app)
+    for module in (comments, threads, search, admin, health):
+        app.include_router(module.router)
+    return app

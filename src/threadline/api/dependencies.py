@@ -1,0 +1,98 @@
+"""Typed dependencies: the container, the caller, and the tenant a read is about."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from threadline.bootstrap import Threadline
+from threadline.domain.errors import (
+    AuthenticationRequired,
+    InvalidToken,
+    TenantMismatch,
+    TenantNotFound,
+    TenantRequired,
+)
+from threadline.domain.identity import Actor
+
+_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def get_container(request: Request) -> Threadline:
+    container: Threadline = request.app.state.threadline
+    return container
+
+
+ContainerDep = Annotated[Threadline, Depends(get_container)]
+
+
+async def optional_actor(
+    container: ContainerDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Actor | None:
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("use 'Authorization: Bearer <token>'")
+    return await container.verifier.verify(token.strip())
+
+
+OptionalActorDep = Annotated[Actor | None, Depends(optional_actor)]
+
+
+async def required_actor(actor: OptionalActorDep) -> Actor:
+    if actor is None:
+        raise AuthenticationRequired()
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(required_actor)]
+
+
+async def command_actor(
+    actor: ActorDep,
+    x_tenant_id: Annotated[str | None, Header(description="Optional; must match the token's tenant")] = None,
+) -> Actor:
+    if x_tenant_id is not None and x_tenant_id != actor.tenant_id:
+        raise TenantMismatch()
+    return actor
+
+
+CommandActorDep = Annotated[Actor, Depends(command_actor)]
+
+
+async def read_tenant(
+    container: ContainerDep,
+    actor: OptionalActorDep,
+    x_tenant_id: Annotated[
+        str | None, Header(description="The tenant to read; optional when a bearer token names it")
+    ] = None,
+) -> str:
+    """Reads are public: the tenant comes from X-Tenant-ID, and a token must not disagree."""
+    if x_tenant_id is None:
+        if actor is None:
+            raise TenantRequired()
+        return actor.tenant_id
+    if actor is not None and actor.tenant_id != x_tenant_id:
+        raise TenantMismatch()
+    if actor is None and (len(x_tenant_id) > 64 or await container.verifier.tenant(x_tenant_id) is None):
+        raise TenantNotFound()
+    return x_tenant_id
+
+
+ReadTenantDep = Annotated[str, Depends(read_tenant)]
+
+
+def correlation_id(
+    x_correlation_id: Annotated[str | None, Header(description="Echoed into event metadata")] = None,
+) -> str:
+    if x_correlation_id and _CORRELATION_ID.fullmatch(x_correlation_id):
+        return x_correlation_id
+    return str(uuid.uuid4())
+
+
+CorrelationDep = Annotated[str, Depends(correlation_id)]

@@ -1,0 +1,118 @@
+"""RFC 9457 problem details: every error a client can cause, with a stable ``code``.
+
+The one place where domain error kinds become HTTP statuses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from threadline.domain.errors import DomainError, ErrorKind
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://threadline.dev/problems/"
+
+STATUS_OF_KIND = {
+    ErrorKind.INVALID: 422,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.UNAUTHENTICATED: 401,
+}
+# Errors about the request's form rather than its meaning answer 400.
+BAD_REQUEST_CODES = {"invalid_cursor", "tenant_required", "malformed_json"}
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    instance: str | None = None,
+    extra: dict[str, object] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body: dict[str, object] = {
+        "type": PROBLEM_BASE + code,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if instance:
+        body["instance"] = instance
+    if extra:
+        body.update(extra)
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def domain_problem(error: DomainError, instance: str | None = None) -> Response:
+    status = 400 if error.code in BAD_REQUEST_CODES else STATUS_OF_KIND[error.kind]
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    extra: dict[str, object] | None = {"field": error.field} if error.field else None
+    return problem(
+        status, error.code, error.detail, title=error.title, instance=instance, extra=extra, headers=headers
+    )
+
+
+def _location(loc: tuple[object, ...] | list[object]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def on_domain_error(request: Request, error: DomainError) -> Response:
+        return domain_problem(error, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, error: RequestValidationError) -> Response:
+        errors = list(error.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return problem(
+                400, "malformed_json", "the request body is not valid JSON", instance=request.url.path
+            )
+        details = [
+            {
+                "location": _location(e.get("loc", ())),
+                "message": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
+            for e in errors
+        ]
+        summary = "; ".join(f"{d['location']}: {d['message']}" for d in details[:5])
+        return problem(
+            422,
+            "validation_failed",
+            summary or "the request is invalid",
+            title="The request is invalid",
+            instance=request.url.path,
+            extra={"errors": details},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, error: StarletteHTTPException) -> Response:
+        codes = {
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+            415: "unsupported_media_type",
+        }
+        code = codes.get(error.status_code, f"http_{error.status_code}")
+        detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+        return problem(error.status_code, code, detail, instance=request.url.path, headers=error.headers)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(500, "internal_error", "an unexpected error occurred", instance=request.url.path)

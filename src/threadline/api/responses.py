@@ -1,0 +1,78 @@
+"""Building responses: prepared JSON bytes, command results, and read-your-writes headers."""
+
+from __future__ import annotations
+
+import orjson
+from starlette.responses import Response
+
+from threadline.adapters.rendering.content_html import ContentHtmlRenderer
+from threadline.application.command_runner import CommandOutcome
+from threadline.application.queries.read_your_writes import wait_for_position
+from threadline.bootstrap import Threadline
+from threadline.domain.comment import Comment
+
+JSON = "application/json"
+POSITION_HEADER = "X-Threadline-Position"
+CONSISTENCY_HEADER = "X-Threadline-Consistency"
+_renderer = ContentHtmlRenderer()
+
+
+def json_bytes(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body, status_code=status, media_type=JSON, headers=headers)
+
+
+def snapshot(comment: Comment) -> dict[str, object]:
+    live = comment.content is not None and comment.status.value == "ACTIVE"
+    return {
+        "id": comment.id,
+        "entity_type": comment.entity_type,
+        "entity_id": comment.entity_id,
+        "parent_id": comment.parent_id,
+        "depth": comment.depth,
+        "author_id": comment.author_id if live else None,
+        "author_name": comment.author_name if live else None,
+        "author_avatar": comment.author_avatar if live else None,
+        "author_role": comment.author_role if live else None,
+        "content": comment.content if live else None,
+        "content_html": _renderer.render(comment.content, comment.content_format)
+        if live and comment.content is not None
+        else None,
+        "content_format": comment.content_format,
+        "status": "ACTIVE" if comment.status.value == "ACTIVE" else "DELETED",
+        "is_pinned": comment.is_pinned,
+        "is_edited": comment.edited_at is not None,
+        "created_at": comment.created_at,
+        "updated_at": comment.updated_at,
+        "edited_at": comment.edited_at,
+    }
+
+
+def command_response(
+    outcome: CommandOutcome, *, status: int = 200, with_comment: bool = False, **extra: object
+) -> Response:
+    comment = outcome.comment
+    assert comment is not None
+    body: dict[str, object] = {
+        "id": comment.id,
+        "position": outcome.position,
+        "changed": outcome.changed,
+        "status": "ACTIVE" if comment.status.value == "ACTIVE" else "DELETED",
+        **extra,
+    }
+    if with_comment:
+        body["comment"] = snapshot(comment)
+    return json_bytes(orjson.dumps(body), status, {POSITION_HEADER: str(outcome.position)})
+
+
+async def consistency(container: Threadline, min_position: int | None) -> tuple[bool, dict[str, str]]:
+    """(use the cache?, headers). A caller reading its own write waits for the projection and
+    then reads the database directly, past any page cached a moment before."""
+    if not min_position:
+        return True, {}
+    reached, position = await wait_for_position(
+        min_position, container.reader, container.signal, container.settings.read_your_writes_timeout_seconds
+    )
+    return False, {
+        POSITION_HEADER: str(position),
+        CONSISTENCY_HEADER: "caught-up" if reached else "stale",
+    }

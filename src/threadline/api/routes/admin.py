@@ -1,0 +1,63 @@
+"""Admin routes: hard delete and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Body, Query
+from starlette.responses import Response
+
+from threadline.api.dependencies import CommandActorDep, ContainerDep, CorrelationDep
+from threadline.api.responses import command_response, json_bytes
+from threadline.api.schemas import AuditPage, CommandAccepted, DeleteCommentBody
+from threadline.application.command_runner import CommandContext
+from threadline.application.commands.hard_delete_comment import hard_delete_comment
+from threadline.application.queries.audit_trail import audit_trail
+from threadline.domain.commands import HardDeleteComment
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+@router.delete(
+    "/comments/{comment_id}",
+    response_model=CommandAccepted,
+    summary="Erase a comment for good (admin); its words leave every table and the event log",
+)
+async def hard_delete(
+    comment_id: str,
+    actor: CommandActorDep,
+    container: ContainerDep,
+    correlation: CorrelationDep,
+    reason: Annotated[str | None, Query(max_length=1000)] = None,
+    body: Annotated[DeleteCommentBody | None, Body()] = None,
+) -> Response:
+    why = body.reason if body is not None and body.reason else reason
+    outcome = await container.runner.run(
+        hard_delete_comment, HardDeleteComment(comment_id, why or ""), CommandContext(actor, correlation)
+    )
+    return command_response(outcome)
+
+
+@router.get("/audit", response_model=AuditPage, summary="The audit trail from the event log (admin)")
+async def audit(
+    actor: CommandActorDep,
+    container: ContainerDep,
+    cursor: Annotated[
+        str | None, Query(pattern=r"^\d{1,18}$", description="next_cursor of the previous page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    comment_id: Annotated[str | None, Query(max_length=64)] = None,
+    actor_id: Annotated[str | None, Query(max_length=256)] = None,
+    event_type: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    result = await audit_trail(
+        actor,
+        container.events,
+        after_position=int(cursor) if cursor else 0,
+        limit=limit,
+        comment_id=comment_id,
+        actor_id=actor_id,
+        event_type=event_type,
+    )
+    return json_bytes(orjson.dumps(result))

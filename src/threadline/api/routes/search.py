@@ -1,0 +1,38 @@
+"""Full-text search over a tenant's comments."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from threadline.api.dependencies import ContainerDep, ReadTenantDep
+from threadline.api.responses import json_bytes
+from threadline.api.schemas import SearchPage
+from threadline.application.queries.search_comments import search_comments
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+
+@router.get("/search", response_model=SearchPage, summary="Search comments, ranked, with snippets")
+async def search(
+    tenant_id: ReadTenantDep,
+    container: ContainerDep,
+    q: Annotated[str, Query(min_length=1, max_length=256)],
+    entity_type: Annotated[str | None, Query(max_length=64)] = None,
+    entity_id: Annotated[str | None, Query(max_length=256)] = None,
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Response:
+    result = await search_comments(
+        tenant_id,
+        q,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        page=page,
+        limit=limit,
+        reader=container.reader,
+    )
+    return json_bytes(orjson.dumps(result))

@@ -1,0 +1,162 @@
+"""Request bodies and the response shapes shown in the OpenAPI document.
+
+Hot read routes send prepared bytes; these models document them without re-validating them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CreateCommentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, description="Client-chosen UUID; a retry with the same id is safe")
+    entity_type: str = Field(examples=["post"])
+    entity_id: str = Field(examples=["hello-world"])
+    parent_id: str | None = Field(default=None, description="Reply to this comment")
+    content: str = Field(examples=["Nice post!"])
+    content_format: Literal["plain", "markdown"] = "plain"
+
+
+class UpdateCommentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: str
+
+
+class DeleteCommentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = None
+
+
+class Comment(BaseModel):
+    id: str
+    entity_type: str
+    entity_id: str
+    parent_id: str | None
+    depth: int
+    author_id: str | None
+    author_name: str | None
+    author_avatar: str | None
+    author_role: str | None
+    content: str | None
+    content_html: str | None
+    content_format: str
+    status: Literal["ACTIVE", "DELETED"]
+    is_pinned: bool
+    is_edited: bool
+    like_count: int
+    reply_count: int
+    view_count: int
+    created_at: str
+    updated_at: str
+    edited_at: str | None
+    current_user_liked: bool | None = Field(default=None, description="Only for an authenticated caller")
+    replies: list[Comment] | None = None
+
+
+class PageMeta(BaseModel):
+    page: int
+    limit: int
+    total: int
+    total_pages: int
+    next_cursor: str | None
+
+
+class CommentPage(BaseModel):
+    data: list[Comment]
+    meta: PageMeta
+
+
+class SearchHit(Comment):
+    snippet: str = Field(description="HTML-escaped text with <mark> around matches")
+    rank: float
+
+
+class SearchPage(BaseModel):
+    data: list[SearchHit]
+    meta: PageMeta
+
+
+class CommentSnapshot(BaseModel):
+    """The comment as the command left it on the write side (counts arrive with the read model)."""
+
+    id: str
+    entity_type: str
+    entity_id: str
+    parent_id: str | None
+    depth: int
+    author_id: str | None
+    author_name: str | None
+    author_avatar: str | None
+    author_role: str | None
+    content: str | None
+    content_html: str | None
+    content_format: str
+    status: str
+    is_pinned: bool
+    is_edited: bool
+    created_at: str
+    updated_at: str
+    edited_at: str | None
+
+
+class CommandAccepted(BaseModel):
+    id: str
+    position: int = Field(
+        description="Log position of the command's last event: pass as min_position to read it"
+    )
+    changed: bool = Field(description="False when the command was a repeat and changed nothing")
+    status: str
+    liked: bool | None = None
+    is_pinned: bool | None = None
+    comment: CommentSnapshot | None = None
+
+
+class EditRecord(BaseModel):
+    previous_content: str | None
+    new_content: str | None
+    editor_id: str
+    edited_at: str
+
+
+class EditHistory(BaseModel):
+    data: list[EditRecord]
+
+
+class Counts(BaseModel):
+    entity_type: str
+    counts: dict[str, int]
+
+
+class AuditEvent(BaseModel):
+    position: int
+    event_id: str
+    aggregate_id: str
+    aggregate_version: int
+    comment_id: str
+    event_type: str
+    schema_version: int
+    payload: dict[str, object]
+    metadata: dict[str, object]
+    recorded_at: str
+
+
+class AuditMeta(BaseModel):
+    limit: int
+    next_cursor: str | None
+
+
+class AuditPage(BaseModel):
+    data: list[AuditEvent]
+    meta: AuditMeta
+
+
+class Health(BaseModel):
+    status: str
+    projection_position: int | None = None
+    log_position: int | None = None

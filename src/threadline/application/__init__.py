@@ -1,0 +1,1 @@
+"""Use cases: command handlers, query handlers, the projector, and the ports they need."""

@@ -1,0 +1,100 @@
+"""Runs one command: one transaction, events appended with the write, retried on conflicts.
+
+Commit happens here and only here; every other exit rolls back. Wake-ups go out only after
+commit, so nothing is announced that was not stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from threadline.application.ports import EventBus, PendingEvent, UnitOfWork, UnitOfWorkFactory
+from threadline.domain.comment import Comment
+from threadline.domain.errors import ConcurrencyConflict
+from threadline.domain.events import EventMetadata
+from threadline.domain.identity import Actor
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    actor: Actor
+    correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    command_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    now: str = field(default_factory=utc_now)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandPolicy:
+    max_reply_depth: int = 10
+
+
+@dataclass(slots=True)
+class Decision:
+    """What a handler decided: the comment after the command, and the events that say so."""
+
+    comment: Comment | None
+    events: list[PendingEvent] = field(default_factory=list)
+    created: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CommandOutcome:
+    comment: Comment | None
+    position: int
+    changed: bool
+    created: bool
+
+
+C = TypeVar("C")
+Handler = Callable[[C, CommandContext, UnitOfWork, CommandPolicy], Awaitable[Decision]]
+
+
+@dataclass
+class CommandRunner:
+    uow_factory: UnitOfWorkFactory
+    bus: EventBus
+    policy: CommandPolicy
+    retries: int = 5
+
+    async def run(self, handler: Handler[C], command: C, ctx: CommandContext) -> CommandOutcome:
+        last_conflict: ConcurrencyConflict | None = None
+        for _ in range(max(1, self.retries)):
+            try:
+                outcome = await self._run_once(handler, command, ctx)
+            except ConcurrencyConflict as conflict:
+                last_conflict = conflict
+                continue
+            if outcome.changed:
+                await self.bus.publish(outcome.position)
+            return outcome
+        assert last_conflict is not None
+        raise last_conflict
+
+    async def _run_once(self, handler: Handler[C], command: C, ctx: CommandContext) -> CommandOutcome:
+        async with self.uow_factory() as uow:
+            decision = await handler(command, ctx, uow, self.policy)
+            if decision.events:
+                metadata = EventMetadata(
+                    actor_id=ctx.actor.user_id,
+                    actor_role=ctx.actor.role.value,
+                    correlation_id=ctx.correlation_id,
+                    causation_id=ctx.command_id,
+                )
+                position = await uow.events.append(ctx.actor.tenant_id, decision.events, metadata)
+            else:
+                position = await uow.events.head()
+            await uow.commit()
+        return CommandOutcome(
+            comment=decision.comment,
+            position=position,
+            changed=bool(decision.events),
+            created=decision.created,
+        )

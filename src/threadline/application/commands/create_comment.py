@@ -1,0 +1,102 @@
+"""Create a root comment or a reply; a retry with the same client id returns the same comment."""
+
+from __future__ import annotations
+
+from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
+from threadline.application.ports import PendingEvent, UnitOfWork
+from threadline.domain.authorization import Action, ensure_allowed
+from threadline.domain.commands import CreateComment
+from threadline.domain.comment import Comment, Status, child_path, create_fingerprint
+from threadline.domain.errors import IdempotencyConflict, ParentNotFound, ParentNotLive
+from threadline.domain.events import CommentCreated
+from threadline.domain.rules import (
+    comment_id_is_valid,
+    content_is_valid,
+    entity_id_is_valid,
+    entity_type_is_valid,
+    reply_depth_is_allowed,
+)
+
+
+def validated(cmd: CreateComment) -> CreateComment:
+    return CreateComment(
+        comment_id=comment_id_is_valid(cmd.comment_id),
+        entity_type=entity_type_is_valid(cmd.entity_type),
+        entity_id=entity_id_is_valid(cmd.entity_id),
+        content=content_is_valid(cmd.content),
+        content_format=cmd.content_format,
+        parent_id=comment_id_is_valid(cmd.parent_id) if cmd.parent_id is not None else None,
+    )
+
+
+async def create_comment(
+    cmd: CreateComment, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
+) -> Decision:
+    actor = ctx.actor
+    ensure_allowed(actor, Action.CREATE)
+    cmd = validated(cmd)
+    fingerprint = create_fingerprint(actor.tenant_id, actor.user_id, cmd)
+
+    existing = await uow.comments.get(actor.tenant_id, cmd.comment_id)
+    if existing is not None:
+        return _replay(existing, fingerprint)
+
+    depth, path = 0, child_path(None, cmd.comment_id)
+    if cmd.parent_id is not None:
+        parent = await uow.comments.get(actor.tenant_id, cmd.parent_id, for_update=True)
+        if parent is None or (parent.entity_type, parent.entity_id) != (cmd.entity_type, cmd.entity_id):
+            raise ParentNotFound()
+        if not parent.is_live:
+            raise ParentNotLive()
+        depth = reply_depth_is_allowed(parent.depth, policy.max_reply_depth)
+        path = child_path(parent.path, cmd.comment_id)
+
+    comment = Comment(
+        tenant_id=actor.tenant_id,
+        id=cmd.comment_id,
+        entity_type=cmd.entity_type,
+        entity_id=cmd.entity_id,
+        parent_id=cmd.parent_id,
+        depth=depth,
+        path=path,
+        author_id=actor.user_id,
+        author_name=actor.name,
+        author_avatar=actor.avatar,
+        author_role=actor.role.value,
+        content=cmd.content,
+        content_format=cmd.content_format.value,
+        status=Status.ACTIVE,
+        is_pinned=False,
+        version=1,
+        request_fingerprint=fingerprint,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    if not await uow.comments.add(comment):
+        # Another request took the id between our read and our insert: judge it as a retry.
+        raced = await uow.comments.get(actor.tenant_id, cmd.comment_id)
+        assert raced is not None
+        return _replay(raced, fingerprint)
+
+    event = CommentCreated(
+        comment_id=comment.id,
+        entity_type=comment.entity_type,
+        entity_id=comment.entity_id,
+        occurred_at=ctx.now,
+        parent_id=comment.parent_id,
+        depth=comment.depth,
+        path=comment.path,
+        author_id=actor.user_id,
+        author_name=actor.name,
+        author_avatar=actor.avatar,
+        author_role=actor.role.value,
+        content=comment.content,
+        content_format=comment.content_format,
+    )
+    return Decision(comment, [PendingEvent(event, comment.id, 1)], created=True)
+
+
+def _replay(existing: Comment, fingerprint: str) -> Decision:
+    if existing.request_fingerprint != fingerprint:
+        raise IdempotencyConflict()
+    return Decision(existing, [], created=True)

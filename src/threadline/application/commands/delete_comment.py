@@ -1,0 +1,37 @@
+"""Soft delete: the comment leaves the thread, or stays as a tombstone while it has replies."""
+
+from __future__ import annotations
+
+from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
+from threadline.application.commands.loading import existing_comment
+from threadline.application.ports import PendingEvent, UnitOfWork
+from threadline.domain.authorization import Action, ensure_allowed
+from threadline.domain.commands import DeleteComment
+from threadline.domain.comment import Status
+from threadline.domain.events import CommentDeleted
+from threadline.domain.rules import reason_is_valid
+
+
+async def delete_comment(
+    cmd: DeleteComment, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
+) -> Decision:
+    reason = reason_is_valid(cmd.reason)
+    comment = await existing_comment(uow, ctx.actor.tenant_id, cmd.comment_id)
+    ensure_allowed(ctx.actor, Action.DELETE, comment.author_id)
+    if not comment.is_live:
+        return Decision(comment)
+
+    expected = comment.version
+    comment.status = Status.DELETED
+    comment.is_pinned = False
+    comment.version += 1
+    comment.updated_at = ctx.now
+    await uow.comments.save(comment, expected)
+    event = CommentDeleted(
+        comment_id=comment.id,
+        entity_type=comment.entity_type,
+        entity_id=comment.entity_id,
+        occurred_at=ctx.now,
+        reason=reason,
+    )
+    return Decision(comment, [PendingEvent(event, comment.id, comment.version)])

@@ -1,0 +1,39 @@
+"""Edit a comment's content; the same content again is a no-op, so a retry applies once."""
+
+from __future__ import annotations
+
+from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
+from threadline.application.commands.loading import existing_comment
+from threadline.application.ports import PendingEvent, UnitOfWork
+from threadline.domain.authorization import Action, ensure_allowed
+from threadline.domain.commands import UpdateComment
+from threadline.domain.errors import CommentDeleted
+from threadline.domain.events import CommentUpdated
+from threadline.domain.rules import content_is_valid
+
+
+async def update_comment(
+    cmd: UpdateComment, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
+) -> Decision:
+    content = content_is_valid(cmd.content)
+    comment = await existing_comment(uow, ctx.actor.tenant_id, cmd.comment_id)
+    ensure_allowed(ctx.actor, Action.UPDATE, comment.author_id)
+    if not comment.is_live:
+        raise CommentDeleted()
+    if comment.content == content:
+        return Decision(comment)
+
+    expected = comment.version
+    comment.content = content
+    comment.version += 1
+    comment.updated_at = comment.edited_at = ctx.now
+    await uow.comments.save(comment, expected)
+    event = CommentUpdated(
+        comment_id=comment.id,
+        entity_type=comment.entity_type,
+        entity_id=comment.entity_id,
+        occurred_at=ctx.now,
+        content=content,
+        editor_id=ctx.actor.user_id,
+    )
+    return Decision(comment, [PendingEvent(event, comment.id, comment.version)])

@@ -1,0 +1,1 @@
+"""The projector: turns the event log into the read model, exactly once per event."""

@@ -1,0 +1,123 @@
+"""The projector: pull events after the checkpoint, apply a batch, store the new checkpoint in
+the same read-model transaction, and only then invalidate caches and tell waiting readers.
+
+It always pulls from its checkpoint (on start and at every poll), so a lost wake-up only delays
+an event (EVENT-LOG-NOTES §5). A failing event stops the projection right before it, records
+the failure for ``projections status`` and is retried later; nothing is skipped (§6).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from threadline.application.ports import (
+    ContentRenderer,
+    EventBus,
+    EventReader,
+    PageCache,
+    ProjectionStore,
+    StoredEvent,
+)
+from threadline.application.projection.comment_views import APPLY, ProjectionContext, Touched
+
+log = logging.getLogger(__name__)
+
+COMMENTS_PROJECTION = "comments"
+
+
+class ProjectionFailed(Exception):
+    def __init__(self, event: StoredEvent, index: int, cause: BaseException) -> None:
+        super().__init__(f"event {event.position} ({event.event_type}) failed: {cause!r}")
+        self.event = event
+        self.index = index
+
+
+@dataclass
+class ProjectionSignal:
+    """Wakes in-process readers waiting for read-your-writes when the projection advances."""
+
+    position: int = 0
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def advance(self, position: int) -> None:
+        self.position = max(self.position, position)
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait(self, timeout: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), timeout)
+
+
+@dataclass
+class Projector:
+    reader: EventReader
+    store: ProjectionStore
+    renderer: ContentRenderer
+    cache: PageCache | None
+    signal: ProjectionSignal
+    batch_size: int = 500
+    name: str = COMMENTS_PROJECTION
+    on_batch: Callable[[int], None] | None = None
+
+    async def run_once(self) -> int:
+        """Apply one batch; returns how many events were applied."""
+        try:
+            return await self._apply_batch(self.batch_size)
+        except ProjectionFailed as failure:
+            log.error("projection %s stopped: %s", self.name, failure)
+            await self.store.record_failure(self.name, failure.event.position, str(failure))
+            if failure.index > 0:
+                # Keep the progress made before the failing event; stop right before it.
+                return await self._apply_batch(failure.index)
+            raise
+
+    async def catch_up(self) -> int:
+        """Apply batches until the log is drained."""
+        total = 0
+        while applied := await self.run_once():
+            total += applied
+        return total
+
+    async def _apply_batch(self, limit: int) -> int:
+        touched = Touched()
+        async with self.store.transaction() as tx:
+            checkpoint = await tx.checkpoint(self.name)
+            batch = await self.reader.read_after(checkpoint, limit)
+            if not batch:
+                return 0
+            context = ProjectionContext(tx.views, self.renderer, touched)
+            for index, event in enumerate(batch):
+                handler = APPLY.get(event.event_type)
+                if handler is None:
+                    raise ProjectionFailed(event, index, LookupError("unknown event type"))
+                try:
+                    await handler(context, event)
+                except Exception as exc:
+                    raise ProjectionFailed(event, index, exc) from exc
+            last = batch[-1].position
+            await tx.set_checkpoint(self.name, last)
+            await tx.commit()
+        if self.cache is not None and touched.scopes:
+            await self.cache.bump(touched.scopes)
+        self.signal.advance(last)
+        if self.on_batch is not None:
+            self.on_batch(len(batch))
+        return len(batch)
+
+    async def run_forever(self, bus: EventBus, poll_interval: float, stop: asyncio.Event) -> None:
+        """Catch up, then sleep until woken by the bus or the poll interval, until ``stop``."""
+        while not stop.is_set():
+            try:
+                await self.catch_up()
+            except ProjectionFailed:
+                pass
+            except Exception:
+                log.exception("projection %s: unexpected error; retrying", self.name)
+            if stop.is_set():
+                break
+            await bus.wait(poll_interval)

@@ -1,0 +1,46 @@
+"""The audit trail, read straight from the event log: who did what to which comment, when."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from threadline.application.ports import EventReader, JsonObject
+from threadline.domain.authorization import Action, ensure_allowed
+from threadline.domain.errors import InvalidQuery
+from threadline.domain.events import EVENT_TYPES
+from threadline.domain.identity import Actor
+
+
+async def audit_trail(
+    actor: Actor,
+    reader: EventReader,
+    *,
+    after_position: int,
+    limit: int,
+    comment_id: str | None,
+    actor_id: str | None,
+    event_type: str | None,
+) -> JsonObject:
+    ensure_allowed(actor, Action.READ_AUDIT)
+    if event_type is not None and event_type not in EVENT_TYPES:
+        raise InvalidQuery(f"unknown event_type; one of {', '.join(EVENT_TYPES)}", field="event_type")
+    events = await reader.audit(
+        actor.tenant_id,
+        after_position=after_position,
+        limit=limit + 1,
+        comment_id=comment_id,
+        actor_id=actor_id,
+        event_type=event_type,
+    )
+    has_more = len(events) > limit
+    events = events[:limit]
+    data = [asdict(event) for event in events]
+    for item in data:
+        item.pop("tenant_id", None)
+    return {
+        "data": data,
+        "meta": {
+            "limit": limit,
+            "next_cursor": str(events[-1].position) if has_more and events else None,
+        },
+    }

@@ -1,0 +1,29 @@
+"""Lays the caller's own likes over a shared page, so pages are cached once for everyone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import orjson
+
+from threadline.application.ports import CommentReader, JsonObject
+
+
+def _mark(nodes: Iterable[JsonObject], liked: set[str]) -> None:
+    for node in nodes:
+        node["current_user_liked"] = node["id"] in liked
+        replies = node.get("replies")
+        if isinstance(replies, list):
+            _mark(replies, liked)
+
+
+async def overlay_likes(
+    body: bytes, comment_ids: tuple[str, ...], tenant_id: str, user_id: str, reader: CommentReader
+) -> bytes:
+    liked = await reader.liked_among(tenant_id, user_id, comment_ids)
+    document = orjson.loads(body)
+    if "data" in document:
+        _mark(document["data"], liked)
+    else:
+        _mark([document], liked)
+    return orjson.dumps(document)

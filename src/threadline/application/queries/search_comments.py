@@ -1,0 +1,44 @@
+"""Full-text search over a tenant's live comments, ranked, with a highlighted snippet."""
+
+from __future__ import annotations
+
+from threadline.application.ports import CommentReader, JsonObject
+from threadline.application.queries.comment_by_id import public_node
+from threadline.domain.errors import InvalidQuery
+from threadline.domain.rules import entity_id_is_valid, entity_type_is_valid
+
+MAX_QUERY_LENGTH = 256
+
+
+async def search_comments(
+    tenant_id: str,
+    text: str,
+    *,
+    entity_type: str | None,
+    entity_id: str | None,
+    page: int,
+    limit: int,
+    reader: CommentReader,
+) -> JsonObject:
+    text = text.strip()
+    if not text or len(text) > MAX_QUERY_LENGTH:
+        raise InvalidQuery(f"q must be 1-{MAX_QUERY_LENGTH} characters", field="q")
+    if entity_type is not None:
+        entity_type_is_valid(entity_type)
+    if entity_id is not None:
+        entity_id_is_valid(entity_id)
+    hits, total = await reader.search(
+        tenant_id, text, entity_type=entity_type, entity_id=entity_id, limit=limit, offset=(page - 1) * limit
+    )
+    for hit in hits:
+        public_node(hit)
+    return {
+        "data": hits,
+        "meta": {
+            "page": page,
+            "limit": limit,
+            "total": total,
+            "total_pages": (total + limit - 1) // limit,
+            "next_cursor": None,
+        },
+    }

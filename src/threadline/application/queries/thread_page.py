@@ -1,0 +1,154 @@
+"""A page of a thread: root comments (or a comment's direct replies) with replies nested.
+
+Roots are paginated and replies nested under them, never a flattened LIMIT over the whole
+tree that would cut replies off from their parents. Each node keeps ``reply_count`` so a
+client can load what was not nested. The page is serialized once and cached as bytes under the
+thread's version token.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from enum import StrEnum
+
+import orjson
+
+from threadline.application.ports import CommentReader, JsonObject, PageCache, PageKey
+from threadline.application.queries.cache_scopes import thread_scope
+from threadline.application.queries.comment_by_id import public_node
+from threadline.application.queries.cursor import decode_cursor, encode_cursor, query_fingerprint
+
+
+class Sort(StrEnum):
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    POPULAR = "popular"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPageQuery:
+    tenant_id: str
+    entity_type: str
+    entity_id: str
+    parent_id: str | None
+    parent_reply_count: int
+    sort: Sort
+    limit: int
+    page: int
+    cursor: str | None
+    depth: int
+    replies_per_comment: int
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPage:
+    body: bytes
+    comment_ids: tuple[str, ...]
+
+
+def _public(node: JsonObject) -> JsonObject:
+    public_node(node)
+    node["replies"] = []
+    return node
+
+
+async def build_thread_page(query: ThreadPageQuery, reader: CommentReader) -> PreparedPage:
+    fingerprint = query_fingerprint(
+        query.tenant_id, query.entity_type, query.entity_id, query.parent_id, query.sort.value
+    )
+    after: PageKey | None = None
+    page = query.page
+    if query.cursor:
+        after, page = decode_cursor(query.cursor, fingerprint)
+    offset = 0 if after is not None else (page - 1) * query.limit
+    rows = await reader.page(
+        query.tenant_id,
+        query.entity_type,
+        query.entity_id,
+        query.parent_id,
+        query.sort.value,
+        after,
+        offset,
+        query.limit + 1,
+    )
+    has_more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    next_cursor = None
+    if has_more:
+        last = rows[-1]
+        key = PageKey(bool(last["is_pinned"]), int(str(last["like_count"])), int(str(last["created_seq"])))
+        next_cursor = encode_cursor(fingerprint, key, page + 1)
+
+    nodes = [_public(row) for row in rows]
+    ids = [str(node["id"]) for node in nodes]
+    level = nodes
+    for _ in range(query.depth):
+        parents = [node for node in level if int(str(node["reply_count"])) > 0]
+        if not parents:
+            break
+        children = await reader.children(
+            query.tenant_id,
+            query.entity_type,
+            query.entity_id,
+            [str(node["id"]) for node in parents],
+            query.replies_per_comment,
+        )
+        by_parent: dict[str, list[JsonObject]] = defaultdict(list)
+        for child in children:
+            by_parent[str(child["parent_id"])].append(_public(child))
+        level = []
+        for parent in parents:
+            replies = by_parent.get(str(parent["id"]), [])
+            parent["replies"] = replies
+            level.extend(replies)
+            ids.extend(str(reply["id"]) for reply in replies)
+
+    if query.parent_id is None:
+        total = await reader.root_count(query.tenant_id, query.entity_type, query.entity_id)
+    else:
+        total = query.parent_reply_count
+    body = {
+        "data": nodes,
+        "meta": {
+            "page": page,
+            "limit": query.limit,
+            "total": total,
+            "total_pages": (total + query.limit - 1) // query.limit,
+            "next_cursor": next_cursor,
+        },
+    }
+    return PreparedPage(orjson.dumps(body), tuple(ids))
+
+
+def page_cache_key(query: ThreadPageQuery, token: str) -> str:
+    return "\x1f".join(
+        (
+            "page",
+            token,
+            query.parent_id or "",
+            query.sort.value,
+            str(query.limit),
+            str(query.page),
+            query.cursor or "",
+            str(query.depth),
+            str(query.replies_per_comment),
+        )
+    )
+
+
+async def cached_thread_page(
+    query: ThreadPageQuery, reader: CommentReader, cache: PageCache | None, ttl: float
+) -> PreparedPage:
+    """Cache-aside: the key carries the thread's token, so a projected change misses at once."""
+    if cache is None:
+        return await build_thread_page(query, reader)
+    token = await cache.token(thread_scope(query.tenant_id, query.entity_type, query.entity_id))
+    key = page_cache_key(query, token)
+    cached = await cache.get(key)
+    if cached is not None:
+        ids_blob, _, body = cached.partition(b"\n")
+        return PreparedPage(body, tuple(ids_blob.decode().split(",")) if ids_blob else ())
+    prepared = await build_thread_page(query, reader)
+    await cache.set(key, ",".join(prepared.comment_ids).encode() + b"\n" + prepared.body, ttl)
+    return prepared

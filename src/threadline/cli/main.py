@@ -1,0 +1,165 @@
+"""The ``threadline`` command line (click), with rich progress bars for long jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+
+from threadline.bootstrap import Threadline, build
+from threadline.settings import Settings
+
+T = TypeVar("T")
+
+
+def _run(work: Callable[[Threadline], Awaitable[T]]) -> T:
+    async def main() -> T:
+        container = build(Settings())
+        try:
+            return await work(container)
+        finally:
+            await container.write_db.dispose()
+            await container.read_db.dispose()
+
+    return asyncio.run(main())
+
+
+@click.group()
+@click.version_option(package_name="threadline")
+def main() -> None:
+    """Threadline: threaded comments for any product."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations (write and read databases)."""
+    _run(lambda c: c.migrate())
+    click.echo("migrations applied")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--dev", is_flag=True, help="Migrate, create the dev tenant and print an admin token first.")
+def serve(host: str, port: int, workers: int, dev: bool) -> None:
+    """Serve the HTTP API with uvicorn (uvloop, httptools)."""
+    import uvicorn
+
+    if dev:
+        from threadline.cli.dev import prepare_dev
+
+        prepare_dev(host, port)
+    uvicorn.run(
+        "threadline.api.asgi:create",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        log_level="info",
+        access_log=False,
+    )
+
+
+@main.group()
+def tenant() -> None:
+    """Manage tenants."""
+
+
+@tenant.command("create")
+@click.argument("name")
+def tenant_create(name: str) -> None:
+    """Create a tenant; prints its id and signing secret."""
+    created = _run(lambda c: c.tenants.create(name))
+    click.echo(json.dumps({"id": created.id, "name": created.name, "secret": created.secret}, indent=2))
+
+
+@main.command()
+@click.option("--tenant", "tenant_ref", required=True, help="Tenant id or name.")
+@click.option("--user", "user_id", required=True)
+@click.option("--name", default=None)
+@click.option("--avatar", default=None)
+@click.option("--role", type=click.Choice(["user", "moderator", "admin"]), default="user", show_default=True)
+@click.option("--ttl", type=int, default=None, help="Lifetime in seconds.")
+def token(
+    tenant_ref: str, user_id: str, name: str | None, avatar: str | None, role: str, ttl: int | None
+) -> None:
+    """Print a signed JWT for development."""
+    from threadline.adapters.auth.jwt_tokens import issue_token
+    from threadline.domain.identity import Role
+
+    async def work(c: Threadline) -> str:
+        found = await c.tenants.get(tenant_ref) or await c.tenants.by_name(tenant_ref)
+        if found is None:
+            raise click.ClickException(f"no tenant {tenant_ref!r}")
+        return issue_token(
+            found,
+            user_id=user_id,
+            name=name or user_id,
+            role=Role(role),
+            avatar=avatar,
+            ttl_seconds=ttl or c.settings.token_ttl_seconds,
+        )
+
+    click.echo(_run(work))
+
+
+@main.group()
+def projections() -> None:
+    """Inspect and rebuild projections."""
+
+
+@projections.command("status")
+def projections_status() -> None:
+    """Each projector's position, lag behind the log, and any failure."""
+
+    async def work(c: Threadline) -> None:
+        head = await c.events.last_position()
+        status = await c.projection_store.status(c.projector.name)
+        click.echo(
+            f"{status.name}: position {status.position} of {head}, lag {head - status.position} events"
+            + (f", updated {status.updated_at}" if status.updated_at else "")
+        )
+        if status.error:
+            click.echo(f"  STOPPED at event {status.failed_position}: {status.error}")
+
+    _run(work)
+
+
+@projections.command("rebuild")
+def projections_rebuild() -> None:
+    """Rebuild every read model from the event log."""
+    from rich.progress import Progress
+
+    async def work(c: Threadline) -> int:
+        head = await c.events.last_position()
+        await c.projection_store.reset(c.projector.name)
+        with Progress() as progress:
+            bar = progress.add_task("rebuilding comments", total=head)
+            c.projector.on_batch = lambda n: progress.advance(bar, n)
+            return await c.projector.catch_up()
+
+    applied = _run(work)
+    click.echo(f"rebuilt from {applied} events")
+
+
+@main.command()
+@click.option("--tenant", "tenant_ref", default="dev", show_default=True)
+@click.option("--entities", default=10, show_default=True, type=int)
+@click.option("--comments", default=100, show_default=True, type=int, help="Comments per entity.")
+@click.option("--entity-type", default="post", show_default=True)
+@click.option("--reply-ratio", default=0.6, show_default=True, type=float)
+def seed(tenant_ref: str, entities: int, comments: int, entity_type: str, reply_ratio: float) -> None:
+    """Create demo threads through the real command path."""
+    from threadline.cli.seeding import seed_threads
+
+    _run(lambda c: seed_threads(c, tenant_ref, entities, comments, entity_type, reply_ratio))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Who may do what to whose comment: the one table every command handler consults.
+
+Rows are actions; a cell names the roles allowed when the actor is the comment's author and
+when they are not. ARCHITECTURE.md shows the same table; a test walks every cell over HTTP.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from threadline.domain.errors import PermissionDenied
+from threadline.domain.identity import Actor, Role
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    HARD_DELETE = "hard_delete"
+    LIKE = "like"
+    PIN = "pin"
+    READ_HISTORY = "read_history"
+    READ_AUDIT = "read_audit"
+
+
+_ANYONE = frozenset(Role)
+_STAFF = frozenset({Role.MODERATOR, Role.ADMIN})
+_ADMIN = frozenset({Role.ADMIN})
+
+# action -> (roles allowed on their own comment, roles allowed on someone else's)
+PERMISSIONS: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
+    Action.CREATE: (_ANYONE, _ANYONE),
+    Action.UPDATE: (_ANYONE, _STAFF),
+    Action.DELETE: (_ANYONE, _STAFF),
+    Action.HARD_DELETE: (_ADMIN, _ADMIN),
+    Action.LIKE: (_ANYONE, _ANYONE),
+    Action.PIN: (_STAFF, _STAFF),
+    Action.READ_HISTORY: (_ANYONE, _STAFF),
+    Action.READ_AUDIT: (_ADMIN, _ADMIN),
+}
+
+
+def is_allowed(actor: Actor, action: Action, author_id: str | None) -> bool:
+    own, others = PERMISSIONS[action]
+    allowed = own if author_id is not None and author_id == actor.user_id else others
+    return actor.role in allowed
+
+
+def ensure_allowed(actor: Actor, action: Action, author_id: str | None = None) -> None:
+    if not is_allowed(actor, action, author_id):
+        raise PermissionDenied(f"role '{actor.role.value}' may not {action.value.replace('_', ' ')} here")

@@ -1,0 +1,138 @@
+"""One error family with stable codes; the API maps each kind to an HTTP status in one place."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ErrorKind(Enum):
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    FORBIDDEN = "forbidden"
+    UNAUTHENTICATED = "unauthenticated"
+
+
+class DomainError(Exception):
+    """A rule a client broke. ``code`` is stable and documented; ``detail`` is for humans."""
+
+    kind: ErrorKind = ErrorKind.INVALID
+    code: str = "invalid_request"
+    title: str = "The request is invalid"
+
+    def __init__(self, detail: str | None = None, *, field: str | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.field = field
+
+
+class InvalidEntity(DomainError):
+    code = "invalid_entity"
+    title = "The entity type or id is invalid"
+
+
+class InvalidContent(DomainError):
+    code = "invalid_content"
+    title = "The comment content is invalid"
+
+
+class InvalidCommand(DomainError):
+    code = "invalid_command"
+    title = "The command is invalid"
+
+
+class MaxDepthExceeded(DomainError):
+    code = "max_depth_exceeded"
+    title = "The reply would be nested deeper than this service allows"
+
+
+class ParentNotFound(DomainError):
+    kind = ErrorKind.INVALID
+    code = "parent_not_found"
+    title = "The parent comment does not exist in this thread"
+
+
+class ParentNotLive(DomainError):
+    kind = ErrorKind.CONFLICT
+    code = "parent_not_live"
+    title = "The parent comment has been deleted"
+
+
+class CommentNotFound(DomainError):
+    kind = ErrorKind.NOT_FOUND
+    code = "comment_not_found"
+    title = "The comment does not exist"
+
+
+class CommentDeleted(DomainError):
+    kind = ErrorKind.CONFLICT
+    code = "comment_deleted"
+    title = "The comment has been deleted"
+
+
+class IdempotencyConflict(DomainError):
+    kind = ErrorKind.CONFLICT
+    code = "idempotency_conflict"
+    title = "A comment with this id already exists with different content"
+
+
+class ConcurrencyConflict(DomainError):
+    kind = ErrorKind.CONFLICT
+    code = "concurrent_modification"
+    title = "The comment was changed concurrently; retry the request"
+
+
+class PermissionDenied(DomainError):
+    kind = ErrorKind.FORBIDDEN
+    code = "permission_denied"
+    title = "You may not do this to this comment"
+
+
+class AuthenticationRequired(DomainError):
+    kind = ErrorKind.UNAUTHENTICATED
+    code = "authentication_required"
+    title = "A bearer token is required"
+
+
+class InvalidToken(DomainError):
+    kind = ErrorKind.UNAUTHENTICATED
+    code = "invalid_token"
+    title = "The bearer token is invalid"
+
+
+class TokenExpired(DomainError):
+    kind = ErrorKind.UNAUTHENTICATED
+    code = "token_expired"
+    title = "The bearer token has expired"
+
+
+class TenantMismatch(DomainError):
+    kind = ErrorKind.FORBIDDEN
+    code = "tenant_mismatch"
+    title = "The token belongs to another tenant"
+
+
+class TenantRequired(DomainError):
+    code = "tenant_required"
+    title = "Name the tenant with the X-Tenant-ID header"
+
+
+class TenantNotFound(DomainError):
+    kind = ErrorKind.NOT_FOUND
+    code = "tenant_not_found"
+    title = "The tenant does not exist"
+
+
+class InvalidCursor(DomainError):
+    code = "invalid_cursor"
+    title = "The cursor is malformed or belongs to another query"
+
+
+class InvalidQuery(DomainError):
+    code = "invalid_query"
+    title = "The query parameters are invalid"
+
+
+class OnlyRootsCanBePinned(DomainError):
+    code = "only_roots_can_be_pinned"
+    title = "Only root comments can be pinned"

@@ -1,0 +1,80 @@
+"""Small named checks on what a client sends; each raises one ``DomainError`` with a stable code."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+
+from threadline.domain.errors import (
+    InvalidCommand,
+    InvalidContent,
+    InvalidEntity,
+    MaxDepthExceeded,
+)
+
+ENTITY_TYPE_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+MAX_ENTITY_ID_LENGTH = 256
+MAX_CONTENT_LENGTH = 10_000
+MAX_REASON_LENGTH = 1_000
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+def entity_type_is_valid(entity_type: str) -> str:
+    if not ENTITY_TYPE_PATTERN.fullmatch(entity_type):
+        raise InvalidEntity("entity_type must match [a-z][a-z0-9_-]{0,63}", field="entity_type")
+    return entity_type
+
+
+def entity_id_is_valid(entity_id: str) -> str:
+    if not 1 <= len(entity_id) <= MAX_ENTITY_ID_LENGTH:
+        raise InvalidEntity("entity_id must be 1-256 characters", field="entity_id")
+    if not entity_id.isprintable():
+        raise InvalidEntity("entity_id must be printable characters", field="entity_id")
+    return entity_id
+
+
+def content_is_valid(content: str) -> str:
+    """Comments are stored trimmed and in Unicode NFC, so equal text compares equal."""
+    normalized = unicodedata.normalize("NFC", content).strip()
+    if not normalized:
+        raise InvalidContent("content must not be empty", field="content")
+    if len(normalized) > MAX_CONTENT_LENGTH:
+        raise InvalidContent(f"content must be at most {MAX_CONTENT_LENGTH} characters", field="content")
+    if _CONTROL_CHARACTERS.search(normalized):
+        raise InvalidContent(
+            "content must not contain control characters other than newline and tab",
+            field="content",
+        )
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in normalized):
+        raise InvalidContent("content must be valid Unicode", field="content")
+    return normalized
+
+
+def reason_is_valid(reason: str | None, *, required: bool = False) -> str | None:
+    text = unicodedata.normalize("NFC", reason).strip() if reason else ""
+    if not text:
+        if required:
+            raise InvalidCommand("a reason is required", field="reason")
+        return None
+    if len(text) > MAX_REASON_LENGTH or _CONTROL_CHARACTERS.search(text):
+        raise InvalidCommand(
+            f"reason must be at most {MAX_REASON_LENGTH} printable characters", field="reason"
+        )
+    return text
+
+
+def comment_id_is_valid(comment_id: str) -> str:
+    """Comment ids are UUIDs in canonical lower-case form, so a retry finds the same row."""
+    try:
+        parsed = uuid.UUID(comment_id)
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidCommand("comment id must be a UUID", field="id") from None
+    return str(parsed)
+
+
+def reply_depth_is_allowed(parent_depth: int, max_depth: int) -> int:
+    depth = parent_depth + 1
+    if depth > max_depth:
+        raise MaxDepthExceeded(f"replies may be nested at most {max_depth} levels deep", field="parent_id")
+    return depth

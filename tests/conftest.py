@@ -53,7 +53,9 @@ ActorFactory = Callable[..., Actor]
 @pytest.fixture
 def make_actor(tenant: Tenant) -> ActorFactory:
     def make(user_id: str = "alice", role: Role = Role.USER, *, tenant_id: str | None = None) -> Actor:
-        return Actor(tenant_id or tenant.id, user_id, user_id.title(), f"https://img.test/{user_id}.png", role)
+        return Actor(
+            tenant_id or tenant.id, user_id, user_id.title(), f"https://img.test/{user_id}.png", role
+        )
 
     return make
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from threadline.domain.tenant import Tenant
 from tests.conftest import TokenFactory
+from threadline.domain.tenant import Tenant
 
 
 async def test_posted_comment_and_reply_appear_in_the_thread(

@@ -1,0 +1,63 @@
+"""Driving Threadline through its command runner and reading back its tables, for integration tests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from threadline.adapters.sql.schema import read_metadata
+from threadline.application.command_runner import CommandContext, CommandOutcome, Handler
+from threadline.application.commands.create_comment import create_comment
+from threadline.bootstrap import Threadline
+from threadline.domain.commands import ContentFormat, CreateComment
+from threadline.domain.identity import Actor
+
+
+async def run(container: Threadline, actor: Actor, handler: Handler[Any], command: object) -> CommandOutcome:
+    return await container.runner.run(handler, command, CommandContext(actor))
+
+
+async def post(
+    container: Threadline,
+    actor: Actor,
+    content: str = "hello",
+    *,
+    entity: tuple[str, str] = ("post", "p1"),
+    parent_id: str | None = None,
+    content_format: ContentFormat = ContentFormat.PLAIN,
+) -> str:
+    comment_id = str(uuid.uuid4())
+    command = CreateComment(comment_id, entity[0], entity[1], content, content_format, parent_id)
+    await run(container, actor, create_comment, command)
+    return comment_id
+
+
+async def read_model_snapshot(container: Threadline) -> dict[str, list[tuple[Any, ...]]]:
+    """Every read-model row (and the search index), ordered, for equality checks."""
+    snapshot: dict[str, list[tuple[Any, ...]]] = {}
+    async with container.read_db.reader.connect() as connection:
+        for table in read_metadata.sorted_tables:
+            if table.name == "projection_checkpoints":
+                continue
+            rows = await connection.execute(sa.select(table).order_by(*table.primary_key.columns))
+            snapshot[table.name] = [tuple(row) for row in rows.all()]
+        if connection.dialect.name == "sqlite":
+            rows = await connection.execute(
+                sa.text("SELECT tenant_id, comment_id, entity_type, entity_id, content FROM comment_search")
+            )
+            snapshot["comment_search"] = sorted(tuple(row) for row in rows.all())
+    return snapshot
+
+
+async def rebuild(container: Threadline, batch_size: int | None = None) -> int:
+    await container.projection_store.reset(container.projector.name)
+    if batch_size is not None:
+        container.projector.batch_size = batch_size
+    return await container.projector.catch_up()
+
+
+async def scalar(container: Threadline, sql: str, **params: object) -> Any:
+    async with container.write_db.reader.connect() as connection:
+        return (await connection.execute(sa.text(sql), params)).scalar()

@@ -40,8 +40,8 @@ Threadline is starting on the embedded default (SQLite, in-process projector, in
   API:        {base}/v1
   Docs:       {base}/docs   (OpenAPI: {base}/openapi.json)
   Tenant id:  {tenant_id}
-  Admin token (7 days):
-    {token}
+  Admin token (7 days), ready to paste:
+    export TOKEN={token}
 
   Try it:
     curl -s -X POST {base}/v1/comments -H "Authorization: Bearer $TOKEN" \\

@@ -7,19 +7,25 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
+from redis.asyncio import Redis
+
 from threadline.adapters.auth.jwt_tokens import TokenVerifier
 from threadline.adapters.bus.in_process import InProcessBus
+from threadline.adapters.bus.redis_fanout import RedisBus
 from threadline.adapters.cache.memory import MemoryPageCache
+from threadline.adapters.cache.redis_pages import RedisPageCache
+from threadline.adapters.cache.view_counters import MemoryViewCounter, RedisViewCounter
 from threadline.adapters.rendering.content_html import ContentHtmlRenderer
 from threadline.adapters.sql.comment_reader import SqlCommentReader
-from threadline.adapters.sql.engine import Database, open_database
+from threadline.adapters.sql.engine import Database, is_transient, open_database
 from threadline.adapters.sql.event_log import SqlEventReader
 from threadline.adapters.sql.projection_store import SqlProjectionStore
+from threadline.adapters.sql.replicas import ReadRouter
 from threadline.adapters.sql.schema_migrations import is_current, upgrade
 from threadline.adapters.sql.tenant_directory import SqlTenantDirectory
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from threadline.application.command_runner import CommandPolicy, CommandRunner
-from threadline.application.ports import PageCache
+from threadline.application.ports import PageCache, ViewCounter
 from threadline.application.projection.projector import ProjectionSignal, Projector
 from threadline.settings import Settings
 
@@ -35,18 +41,21 @@ class Threadline:
     settings: Settings
     write_db: Database
     read_db: Database
-    bus: InProcessBus
+    bus: InProcessBus | RedisBus
     cache: PageCache | None
     runner: CommandRunner
     events: SqlEventReader
     projection_store: SqlProjectionStore
     projector: Projector
     reader: SqlCommentReader
+    router: ReadRouter
     tenants: SqlTenantDirectory
     verifier: TokenVerifier
     signal: ProjectionSignal
+    views: ViewCounter
+    redis: Redis | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
-    _projector_task: asyncio.Task[None] | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def migrate(self) -> None:
         await upgrade(self.write_db.writer, "write")
@@ -59,40 +68,96 @@ class Threadline:
                     f"the {kind} database schema is older than this code: run `threadline migrate`"
                 )
 
-    async def start(self) -> None:
+    async def start(self, *, projector: bool | None = None) -> None:
+        """Check the schema, start the bus listener and, if asked, the projector and view flusher."""
         await self.ensure_schema_current()
-        if self.settings.run_projector:
-            self._stop.clear()
-            self._projector_task = asyncio.create_task(
-                self.projector.run_forever(
-                    self.bus, self.settings.projector_poll_interval_seconds, self._stop
-                )
-            )
+        if isinstance(self.bus, RedisBus):
+            await self.bus.start()
+        if self.settings.run_projector if projector is None else projector:
+            await self.start_projector()
 
-    async def stop(self) -> None:
+    async def start_projector(self) -> None:
+        if self._tasks:
+            return
+        self._stop.clear()
+        if self.cache is not None:
+            await self.cache.bump_epoch()  # a previous projector may have died between commit and bump
+        interval = self.settings.projector_poll_interval_seconds
+        self._tasks = [
+            asyncio.create_task(self.projector.run_forever(self.bus, interval, self._stop)),
+            asyncio.create_task(self._flush_views_forever()),
+        ]
+
+    async def flush_views(self) -> None:
+        await self.projection_store.add_views(await self.views.drain())
+
+    async def _flush_views_forever(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.settings.view_flush_interval_seconds)
+            try:
+                await self.flush_views()
+            except Exception:
+                log.exception("flushing view counts failed; they are retried next interval")
+
+    async def stop_projector(self) -> None:
+        """Graceful: the projector finishes the batch in hand, the flusher its last flush."""
         self._stop.set()
         await self.bus.publish(0)
-        if self._projector_task is not None:
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._projector_task
-            self._projector_task = None
+                await task
+        self._tasks = []
+
+    async def stop(self) -> None:
+        await self.stop_projector()
+        if isinstance(self.bus, RedisBus):
+            await self.bus.stop()
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.router.dispose()
         await self.write_db.dispose()
         if self.read_db is not self.write_db:
             await self.read_db.dispose()
 
 
+def _open(settings: Settings, url: str) -> Database:
+    return open_database(
+        url,
+        busy_timeout=settings.sqlite_busy_timeout_seconds,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        statement_timeout_ms=settings.statement_timeout_ms,
+    )
+
+
 def build(settings: Settings) -> Threadline:
-    write_db = open_database(settings.database_url, busy_timeout=settings.sqlite_busy_timeout_seconds)
+    write_db = _open(settings, settings.database_url)
     read_url = settings.effective_read_database_url
-    read_db = (
-        write_db
-        if read_url == settings.database_url
-        else open_database(read_url, busy_timeout=settings.sqlite_busy_timeout_seconds)
-    )
-    bus = InProcessBus()
-    cache: PageCache | None = (
-        MemoryPageCache(max_entries=settings.cache_max_entries) if settings.cache_enabled else None
-    )
+    read_db = write_db if read_url == settings.database_url else _open(settings, read_url)
+    replicas = [_open(settings, url).reader for url in settings.replica_urls]
+    router = ReadRouter(read_db.reader, replicas, retry_after=settings.replica_retry_after_seconds)
+
+    redis: Redis | None = None
+    bus: InProcessBus | RedisBus
+    views: ViewCounter
+    cache: PageCache | None = None
+    if settings.redis_url:
+        redis = Redis.from_url(
+            settings.redis_url,
+            socket_timeout=settings.redis_socket_timeout_seconds,
+            socket_connect_timeout=settings.redis_socket_timeout_seconds,
+        )
+        bus = RedisBus(redis, settings.redis_prefix)
+        views = RedisViewCounter(redis, settings.redis_prefix, settings.view_window_seconds)
+        if settings.cache_enabled:
+            cache = RedisPageCache(redis, settings.redis_prefix)
+    else:
+        bus = InProcessBus()
+        views = MemoryViewCounter(settings.view_window_seconds)
+        if settings.cache_enabled:
+            cache = MemoryPageCache(max_entries=settings.cache_max_entries)
+
     renderer = ContentHtmlRenderer()
     signal = ProjectionSignal()
     events = SqlEventReader(write_db.reader)
@@ -109,6 +174,7 @@ def build(settings: Settings) -> Threadline:
             bus=bus,
             policy=CommandPolicy(max_reply_depth=settings.max_reply_depth),
             retries=settings.command_retries,
+            is_transient=is_transient,
         ),
         events=events,
         projection_store=projection_store,
@@ -120,8 +186,11 @@ def build(settings: Settings) -> Threadline:
             signal=signal,
             batch_size=settings.projector_batch_size,
         ),
-        reader=SqlCommentReader(read_db.reader),
+        reader=SqlCommentReader(router),
+        router=router,
         tenants=tenants,
         verifier=TokenVerifier(tenants),
         signal=signal,
+        views=views,
+        redis=redis,
     )

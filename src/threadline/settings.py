@@ -16,6 +16,22 @@ class Settings(BaseSettings):
     read_database_url: str | None = Field(
         default=None, description="Read-model database; defaults to the write database."
     )
+    read_replica_urls: str = Field(
+        default="", description="Comma-separated read replicas of the read database, for queries."
+    )
+    database_pool_size: int = Field(default=10, ge=1, le=500)
+    database_max_overflow: int = Field(default=10, ge=0, le=500)
+    statement_timeout_ms: int = Field(default=10_000, ge=0, description="PostgreSQL statement_timeout")
+    replica_retry_after_seconds: float = 5.0
+
+    redis_url: str | None = Field(default=None, description="Turns on the Redis cache and event fan-out.")
+    redis_prefix: str = "threadline:"
+    redis_socket_timeout_seconds: float = 0.5
+    view_window_seconds: int = Field(default=1800, ge=1, description="A viewer counts once per window")
+    view_flush_interval_seconds: float = 2.0
+    cache_build_wait_seconds: float = Field(
+        default=0.25, description="How long a reader waits for another one rebuilding the same page"
+    )
 
     max_reply_depth: int = Field(default=10, ge=1, le=64)
     max_page_limit: int = 100
@@ -39,6 +55,10 @@ class Settings(BaseSettings):
 
     dev_tenant_name: str = "dev"
     token_ttl_seconds: int = 7 * 24 * 3600
+
+    @property
+    def replica_urls(self) -> list[str]:
+        return [url.strip() for url in self.read_replica_urls.split(",") if url.strip()]
 
     @property
     def effective_read_database_url(self) -> str:

@@ -70,9 +70,17 @@ async def test_event_insert_failure_rolls_back_the_write_model(
     async with container.write_db.writer.begin() as connection:
         await connection.execute(
             events.insert().values(
-                event_id="clash", tenant_id=alice.tenant_id, aggregate_id=comment_id, aggregate_version=2,
-                comment_id=comment_id, event_type="CommentUpdated", schema_version=1, payload={},
-                metadata={}, actor_id="x", recorded_at="2026-01-01T00:00:00Z",
+                event_id="clash",
+                tenant_id=alice.tenant_id,
+                aggregate_id=comment_id,
+                aggregate_version=2,
+                comment_id=comment_id,
+                event_type="CommentUpdated",
+                schema_version=1,
+                payload={},
+                metadata={},
+                actor_id="x",
+                recorded_at="2026-01-01T00:00:00Z",
             )
         )
     container.runner.retries = 1

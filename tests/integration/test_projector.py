@@ -77,7 +77,10 @@ async def test_a_crash_before_the_checkpoint_loses_and_duplicates_nothing(
     empty = await read_model_snapshot(container)
 
     doomed = Projector(
-        container.events, DiesBeforeCheckpoint(container.read_db.writer), ContentHtmlRenderer(), None,
+        container.events,
+        DiesBeforeCheckpoint(container.read_db.writer),
+        ContentHtmlRenderer(),
+        None,
         ProjectionSignal(),
     )
     with pytest.raises(ProcessDied):
@@ -126,8 +129,12 @@ async def test_two_projector_instances_never_apply_an_event_twice(
         await post(container, make_actor(f"fan-{i}"), f"reply {i}", parent_id=target)
     second_db = open_database(container.settings.database_url)
     twin = Projector(
-        container.events, SqlProjectionStore(second_db.writer), ContentHtmlRenderer(), None,
-        ProjectionSignal(), batch_size=4,
+        container.events,
+        SqlProjectionStore(second_db.writer),
+        ContentHtmlRenderer(),
+        None,
+        ProjectionSignal(),
+        batch_size=4,
     )
     container.projector.batch_size = 4
     try:

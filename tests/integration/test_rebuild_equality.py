@@ -41,18 +41,23 @@ from threadline.domain.identity import Actor, Role
 from threadline.settings import Settings
 
 USERS = [("alice", Role.USER), ("bob", Role.USER), ("mod", Role.MODERATOR), ("root", Role.ADMIN)]
-WORDS = st.sampled_from(["alpha", "beta", "**bold**", "<b>x</b>", "gamma delta", "ünïcödé", "[l](http://x.test)"])
+WORDS = st.sampled_from(
+    ["alpha", "beta", "**bold**", "<b>x</b>", "gamma delta", "ünïcödé", "[l](http://x.test)"]
+)
 TARGET = st.integers(0, 5)
 operation = st.one_of(
-    st.tuples(st.just("create"), st.integers(0, 3), st.none() | TARGET, WORDS, st.booleans(),
-              st.integers(0, 1)),
+    st.tuples(
+        st.just("create"), st.integers(0, 3), st.none() | TARGET, WORDS, st.booleans(), st.integers(0, 1)
+    ),
     st.tuples(st.just("update"), st.integers(0, 3), TARGET, WORDS),
     st.tuples(st.just("delete"), st.integers(0, 3), TARGET),
     st.tuples(st.just("hard_delete"), TARGET),
     st.tuples(st.just("like"), st.integers(0, 3), TARGET),
     st.tuples(st.just("unlike"), st.integers(0, 3), TARGET),
     st.tuples(st.just("pin"), TARGET, st.booleans()),
-    st.tuples(st.just("project"),),
+    st.tuples(
+        st.just("project"),
+    ),
 )
 
 _template: dict[str, Path] = {}
@@ -93,7 +98,10 @@ async def apply(container: Threadline, tenant_id: str, ops: list[tuple[Any, ...]
                 _, user, parent, text, markdown, entity = op
                 comment_id = f"00000000-0000-4000-8000-{len(ids):012d}"
                 command = CreateComment(
-                    comment_id, "post", f"p{entity}", text,
+                    comment_id,
+                    "post",
+                    f"p{entity}",
+                    text,
                     ContentFormat.MARKDOWN if markdown else ContentFormat.PLAIN,
                     pick(parent) if parent is not None and ids else None,
                 )

@@ -110,6 +110,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         }
         code = codes.get(error.status_code, f"http_{error.status_code}")
         detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+        if error.status_code == 400 and detail == "There was an error parsing the body":
+            # FastAPI's answer when the JSON parser itself fails (e.g. nesting too deep).
+            code, detail = "malformed_json", "the request body is not valid JSON"
         return problem(error.status_code, code, detail, instance=request.url.path, headers=error.headers)
 
     @app.exception_handler(Exception)

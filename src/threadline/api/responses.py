@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+
 import orjson
+from starlette.requests import Request
 from starlette.responses import Response
 
 from threadline.adapters.rendering.content_html import ContentHtmlRenderer
 from threadline.application.command_runner import CommandOutcome
+from threadline.application.ports import CommentReader, PageCache
 from threadline.application.queries.read_your_writes import wait_for_position
 from threadline.bootstrap import Threadline
 from threadline.domain.comment import Comment
+from threadline.domain.identity import Actor
 
 JSON = "application/json"
 POSITION_HEADER = "X-Threadline-Position"
@@ -64,15 +70,31 @@ def command_response(
     return json_bytes(orjson.dumps(body), status, {POSITION_HEADER: str(outcome.position)})
 
 
-async def consistency(container: Threadline, min_position: int | None) -> tuple[bool, dict[str, str]]:
-    """(use the cache?, headers). A caller reading its own write waits for the projection and
-    then reads the database directly, past any page cached a moment before."""
+@dataclass(frozen=True, slots=True)
+class ReadPlan:
+    """Where a read goes: through the cache and any replica, or, for a caller reading its own
+    write, straight to the primary read database once the projection has caught up."""
+
+    cache: PageCache | None
+    reader: CommentReader
+    headers: dict[str, str]
+
+
+async def read_plan(container: Threadline, min_position: int | None) -> ReadPlan:
     if not min_position:
-        return True, {}
+        return ReadPlan(container.cache, container.reader, {})
+    fresh = container.reader.fresh()
     reached, position = await wait_for_position(
-        min_position, container.reader, container.signal, container.settings.read_your_writes_timeout_seconds
+        min_position, fresh, container.signal, container.settings.read_your_writes_timeout_seconds
     )
-    return False, {
-        POSITION_HEADER: str(position),
-        CONSISTENCY_HEADER: "caught-up" if reached else "stale",
-    }
+    headers = {POSITION_HEADER: str(position), CONSISTENCY_HEADER: "caught-up" if reached else "stale"}
+    return ReadPlan(None, fresh, headers)
+
+
+def viewer_of(request: Request, actor: Actor | None) -> str:
+    """Who is viewing, for once-per-window view counts: the user, or a hash of the client."""
+    if actor is not None:
+        return f"u:{actor.user_id}"
+    client = request.client.host if request.client else ""
+    agent = request.headers.get("user-agent", "")
+    return "a:" + hashlib.blake2b(f"{client}|{agent}".encode(), digest_size=8).hexdigest()

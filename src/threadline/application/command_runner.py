@@ -6,6 +6,7 @@ commit, so nothing is announced that was not stored.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -63,20 +64,28 @@ class CommandRunner:
     bus: EventBus
     policy: CommandPolicy
     retries: int = 5
+    is_transient: Callable[[BaseException], bool] = lambda error: False
 
     async def run(self, handler: Handler[C], command: C, ctx: CommandContext) -> CommandOutcome:
-        last_conflict: ConcurrencyConflict | None = None
-        for _ in range(max(1, self.retries)):
+        """Retries conflicts and lost connections. Retrying is safe because every command is
+        idempotent: creates by their id, every other command by the state it leads to."""
+        attempts = max(1, self.retries)
+        for attempt in range(1, attempts + 1):
             try:
                 outcome = await self._run_once(handler, command, ctx)
-            except ConcurrencyConflict as conflict:
-                last_conflict = conflict
+            except ConcurrencyConflict:
+                if attempt == attempts:
+                    raise
+                continue
+            except Exception as error:
+                if attempt == attempts or not self.is_transient(error):
+                    raise
+                await asyncio.sleep(0.05 * attempt)
                 continue
             if outcome.changed:
                 await self.bus.publish(outcome.position)
             return outcome
-        assert last_conflict is not None
-        raise last_conflict
+        raise AssertionError("unreachable")
 
     async def _run_once(self, handler: Handler[C], command: C, ctx: CommandContext) -> CommandOutcome:
         async with self.uow_factory() as uow:

@@ -28,8 +28,7 @@ def prepare_dev(host: str, port: int) -> None:
             )
             return tenant.id, token
         finally:
-            await container.write_db.dispose()
-            await container.read_db.dispose()
+            await container.stop()
 
     tenant_id, token = asyncio.run(work())
     base = f"http://{host}:{port}"

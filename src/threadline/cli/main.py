@@ -10,6 +10,7 @@ from typing import TypeVar
 import click
 
 from threadline.bootstrap import Threadline, build
+from threadline.domain.errors import DomainError
 from threadline.settings import Settings
 
 T = TypeVar("T")
@@ -20,9 +21,11 @@ def _run(work: Callable[[Threadline], Awaitable[T]]) -> T:
         container = build(Settings())
         try:
             return await work(container)
+        except DomainError as error:
+            # A rule the operator broke (a duplicate tenant name, say): a message, not a traceback.
+            raise click.ClickException(error.detail) from error
         finally:
-            await container.write_db.dispose()
-            await container.read_db.dispose()
+            await container.stop()
 
     return asyncio.run(main())
 
@@ -66,6 +69,19 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
     )
 
 
+@main.command()
+@click.option("--batch-size", type=int, default=None, help="Events per projector transaction.")
+def projector(batch_size: int | None) -> None:
+    """Run a standalone projector worker until SIGTERM or SIGINT.
+
+    Several may run at once: they take turns on the checkpoint lock and never apply an event
+    twice. On SIGTERM the worker finishes the batch in hand, flushes view counts and exits.
+    """
+    from threadline.cli.worker import run_projector_worker
+
+    asyncio.run(run_projector_worker(batch_size))
+
+
 @main.group()
 def tenant() -> None:
     """Manage tenants."""
@@ -77,6 +93,24 @@ def tenant_create(name: str) -> None:
     """Create a tenant; prints its id and signing secret."""
     created = _run(lambda c: c.tenants.create(name))
     click.echo(json.dumps({"id": created.id, "name": created.name, "secret": created.secret}, indent=2))
+
+
+@tenant.command("search-config")
+@click.argument("tenant_ref")
+@click.argument("config")
+def tenant_search_config(tenant_ref: str, config: str) -> None:
+    """Choose a tenant's text-search configuration (PostgreSQL; default 'simple') and re-index."""
+    from threadline.adapters.sql.search_index import set_search_config
+
+    async def work(c: Threadline) -> str:
+        found = await c.tenants.get(tenant_ref) or await c.tenants.by_name(tenant_ref)
+        if found is None:
+            raise click.ClickException(f"no tenant {tenant_ref!r}")
+        async with c.read_db.writer.begin() as connection:
+            await set_search_config(connection, found.id, config)
+        return found.name
+
+    click.echo(f"search configuration of {_run(work)} is now {config!r}")
 
 
 @main.command()

@@ -18,6 +18,8 @@ MAX_ENTITY_ID_LENGTH = 256
 MAX_CONTENT_LENGTH = 10_000
 MAX_REASON_LENGTH = 1_000
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+# uuid.UUID alone also takes '+', '_', padding spaces and non-ASCII digits (it ends in int(x, 16)).
+_UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}(-?)[0-9a-fA-F]{4}\1[0-9a-fA-F]{4}\1[0-9a-fA-F]{4}\1[0-9a-fA-F]{12}")
 
 
 def entity_type_is_valid(entity_type: str) -> str:
@@ -35,29 +37,34 @@ def entity_id_is_valid(entity_id: str) -> str:
 
 
 def content_is_valid(content: str) -> str:
-    """Comments are stored trimmed and in Unicode NFC, so equal text compares equal."""
-    normalized = unicodedata.normalize("NFC", content).strip()
-    if not normalized:
-        raise InvalidContent("content must not be empty", field="content")
-    if len(normalized) > MAX_CONTENT_LENGTH:
-        raise InvalidContent(f"content must be at most {MAX_CONTENT_LENGTH} characters", field="content")
-    if _CONTROL_CHARACTERS.search(normalized):
+    """Comments are stored trimmed, with Unix newlines and in Unicode NFC, so equal text compares
+    equal. Control characters are refused wherever they stand, not trimmed away at the ends."""
+    text = content.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROL_CHARACTERS.search(text):
         raise InvalidContent(
             "content must not contain control characters other than newline and tab",
             field="content",
         )
+    normalized = unicodedata.normalize("NFC", text).strip()
+    if not normalized:
+        raise InvalidContent("content must not be empty", field="content")
+    if len(normalized) > MAX_CONTENT_LENGTH:
+        raise InvalidContent(f"content must be at most {MAX_CONTENT_LENGTH} characters", field="content")
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in normalized):
         raise InvalidContent("content must be valid Unicode", field="content")
     return normalized
 
 
 def reason_is_valid(reason: str | None, *, required: bool = False) -> str | None:
+    if reason and _CONTROL_CHARACTERS.search(reason.replace("\r\n", "\n")):
+        raise InvalidCommand("reason must not contain control characters", field="reason")
     text = unicodedata.normalize("NFC", reason).strip() if reason else ""
     if not text:
         if required:
             raise InvalidCommand("a reason is required", field="reason")
         return None
-    if len(text) > MAX_REASON_LENGTH or _CONTROL_CHARACTERS.search(text):
+    surrogate = any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)  # JSON allows them; storage cannot
+    if len(text) > MAX_REASON_LENGTH or _CONTROL_CHARACTERS.search(text) or surrogate:
         raise InvalidCommand(
             f"reason must be at most {MAX_REASON_LENGTH} printable characters", field="reason"
         )
@@ -67,6 +74,8 @@ def reason_is_valid(reason: str | None, *, required: bool = False) -> str | None
 def comment_id_is_valid(comment_id: str) -> str:
     """Comment ids are UUIDs in canonical lower-case form, so a retry finds the same row."""
     try:
+        if not isinstance(comment_id, str) or not _UUID_TEXT.fullmatch(comment_id):
+            raise ValueError(comment_id)
         parsed = uuid.UUID(comment_id)
     except (ValueError, AttributeError, TypeError):
         raise InvalidCommand("comment id must be a UUID", field="id") from None

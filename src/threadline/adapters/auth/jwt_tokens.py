@@ -8,6 +8,7 @@ signature is then checked with that key.
 from __future__ import annotations
 
 import time
+from typing import TypeGuard
 
 import jwt
 from cachetools import TTLCache
@@ -70,7 +71,7 @@ class TokenVerifier:
         if header.get("alg") != ALGORITHM:
             raise InvalidToken(f"the token must be signed with {ALGORITHM}")
         tenant_id = unverified.get("tid")
-        if not isinstance(tenant_id, str) or not tenant_id:
+        if not _is_text(tenant_id) or not tenant_id:
             raise InvalidToken("the token has no tenant (tid) claim")
         tenant = await self.tenant(tenant_id)
         if tenant is None:
@@ -94,6 +95,11 @@ class TokenVerifier:
         return _actor(tenant.id, claims)
 
 
+def _is_text(value: object) -> TypeGuard[str]:
+    """A string a database can store: JSON may carry lone surrogates, which UTF-8 cannot encode."""
+    return isinstance(value, str) and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+
+
 def _actor(tenant_id: str, claims: dict[str, object]) -> Actor:
     subject, role, name, avatar = (
         claims.get("sub"),
@@ -101,15 +107,15 @@ def _actor(tenant_id: str, claims: dict[str, object]) -> Actor:
         claims.get("name"),
         claims.get("avatar"),
     )
-    if not isinstance(subject, str) or not 1 <= len(subject) <= 256:
+    if not _is_text(subject) or not 1 <= len(subject) <= 256:
         raise InvalidToken("the 'sub' claim must be a string of 1-256 characters")
     try:
         parsed_role = Role(str(role))
     except ValueError:
         raise InvalidToken("the 'role' claim must be user, moderator or admin") from None
-    if name is not None and (not isinstance(name, str) or len(name) > 256):
+    if name is not None and (not _is_text(name) or len(name) > 256):
         raise InvalidToken("the 'name' claim must be a string of at most 256 characters")
-    if avatar is not None and (not isinstance(avatar, str) or len(avatar) > 2048):
+    if avatar is not None and (not _is_text(avatar) or len(avatar) > 2048):
         raise InvalidToken("the 'avatar' claim must be a URL of at most 2048 characters")
     return Actor(
         tenant_id=tenant_id,

@@ -39,6 +39,9 @@ class MemoryPageCache:
         if ttl > 0:
             self._bucket(ttl)[key] = value
 
+    async def claim(self, key: str, ttl: float) -> bool:
+        return True  # one process: the in-process single flight already coalesces rebuilds
+
     async def token(self, scope: str) -> str:
         token = self._tokens.get(scope)
         if token is None:
@@ -48,6 +51,9 @@ class MemoryPageCache:
     async def bump(self, scopes: Iterable[str]) -> None:
         for scope in scopes:
             self._tokens[scope] = uuid.uuid4().hex
+
+    async def bump_epoch(self) -> None:
+        self._tokens.clear()
 
     def clear(self) -> None:
         self._pages.clear()

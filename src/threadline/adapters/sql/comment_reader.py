@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from threadline.adapters.sql.replicas import ReadRouter
 from threadline.adapters.sql.schema import (
     comment_view,
     comment_view_edits,
@@ -16,7 +18,7 @@ from threadline.adapters.sql.schema import (
     entity_stats,
     projection_checkpoints,
 )
-from threadline.adapters.sql.search_index import MARK_END, MARK_START, search_fts5
+from threadline.adapters.sql.search_index import MARK_END, MARK_START, search_fts5, search_postgres
 from threadline.application.ports import JsonObject, PageKey
 
 NODE_FIELDS = (
@@ -72,14 +74,22 @@ def _after(sort: str, key: PageKey) -> sa.ColumnElement[bool]:
 
 
 class SqlCommentReader:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, engine: AsyncEngine | ReadRouter, *, primary_only: bool = False) -> None:
+        self._router = engine if isinstance(engine, ReadRouter) else ReadRouter(engine, [])
+        self._primary_only = primary_only
+
+    def _connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return self._router.connect(primary=self._primary_only)
+
+    def fresh(self) -> SqlCommentReader:
+        """A reader of the primary read database only: for reads that must see a position."""
+        return SqlCommentReader(self._router, primary_only=True)
 
     async def by_id(self, tenant_id: str, comment_id: str) -> JsonObject | None:
         query = sa.select(*_NODE_COLUMNS).where(
             _c.tenant_id == tenant_id, _c.id == comment_id, _c.visible.is_(True)
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             row = (await connection.execute(query)).first()
         return _node(row) if row else None
 
@@ -107,7 +117,7 @@ class SqlCommentReader:
         limit: int,
     ) -> list[JsonObject]:
         base = self._siblings(tenant_id, entity_type, entity_id, parent_id)
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             if after is None and offset:
                 query = base.order_by(_c.is_pinned.desc(), *_order(sort)).offset(offset).limit(limit)
                 return [_node(r) for r in (await connection.execute(query)).all()]
@@ -129,7 +139,7 @@ class SqlCommentReader:
         self, tenant_id: str, entity_type: str, entity_id: str, parent_ids: Sequence[str], per_parent: int
     ) -> list[JsonObject]:
         rows: list[JsonObject] = []
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             for start in range(0, len(parent_ids), _CHUNK):
                 parts = [
                     self._siblings(tenant_id, entity_type, entity_id, parent_id)
@@ -151,7 +161,7 @@ class SqlCommentReader:
         query = sa.select(c.root_count).where(
             c.tenant_id == tenant_id, c.entity_type == entity_type, c.entity_id == entity_id
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             return int((await connection.execute(query)).scalar() or 0)
 
     async def counts(self, tenant_id: str, entity_type: str, entity_ids: Sequence[str]) -> dict[str, int]:
@@ -159,7 +169,7 @@ class SqlCommentReader:
         query = sa.select(c.entity_id, c.comment_count).where(
             c.tenant_id == tenant_id, c.entity_type == entity_type, c.entity_id.in_(list(entity_ids))
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             found = {row.entity_id: int(row.comment_count) for row in (await connection.execute(query)).all()}
         return {entity_id: found.get(entity_id, 0) for entity_id in entity_ids}
 
@@ -170,7 +180,7 @@ class SqlCommentReader:
         query = sa.select(c.comment_id).where(
             c.tenant_id == tenant_id, c.user_id == user_id, c.comment_id.in_(list(comment_ids))
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             return {row.comment_id for row in (await connection.execute(query)).all()}
 
     async def edits(self, tenant_id: str, comment_id: str) -> list[JsonObject]:
@@ -180,7 +190,7 @@ class SqlCommentReader:
             .where(c.tenant_id == tenant_id, c.comment_id == comment_id)
             .order_by(c.position)
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             keys = ("previous_content", "new_content", "editor_id", "edited_at")
             return [dict(zip(keys, row, strict=True)) for row in (await connection.execute(query)).all()]
 
@@ -194,8 +204,9 @@ class SqlCommentReader:
         limit: int,
         offset: int,
     ) -> tuple[list[JsonObject], int]:
-        async with self._engine.connect() as connection:
-            hits, total = await search_fts5(
+        async with self._connect() as connection:
+            search = search_fts5 if connection.dialect.name == "sqlite" else search_postgres
+            hits, total = await search(
                 connection,
                 tenant_id,
                 text,
@@ -224,6 +235,6 @@ class SqlCommentReader:
 
     async def projection_position(self, name: str) -> int:
         c = projection_checkpoints.c
-        async with self._engine.connect() as connection:
+        async with self._router.connect(primary=True) as connection:
             value = (await connection.execute(sa.select(c.position).where(c.name == name))).scalar()
         return int(value or 0)

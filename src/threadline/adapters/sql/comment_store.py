@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threadline.adapters.sql.schema import comment_likes, comments
+from threadline.adapters.sql.upsert import insert_if_absent
 from threadline.domain.comment import Comment, Status
 from threadline.domain.errors import ConcurrencyConflict
 
@@ -39,12 +39,7 @@ class SqlCommentStore:
         return _to_comment(row) if row else None
 
     async def add(self, comment: Comment) -> bool:
-        try:
-            async with self._connection.begin_nested():
-                await self._connection.execute(comments.insert().values(_to_row(comment)))
-        except IntegrityError:
-            return False
-        return True
+        return await insert_if_absent(self._connection, comments, _to_row(comment))
 
     async def save(self, comment: Comment, expected_version: int) -> None:
         values = _to_row(comment)
@@ -78,20 +73,20 @@ class SqlCommentStore:
         if row is None:
             if not liked:
                 return None
-            try:
-                async with self._connection.begin_nested():
-                    await self._connection.execute(
-                        comment_likes.insert().values(
-                            tenant_id=tenant_id,
-                            comment_id=comment_id,
-                            user_id=user_id,
-                            liked=True,
-                            version=1,
-                            updated_at=at,
-                        )
-                    )
-            except IntegrityError:
-                raise ConcurrencyConflict() from None
+            inserted = await insert_if_absent(
+                self._connection,
+                comment_likes,
+                {
+                    "tenant_id": tenant_id,
+                    "comment_id": comment_id,
+                    "user_id": user_id,
+                    "liked": True,
+                    "version": 1,
+                    "updated_at": at,
+                },
+            )
+            if not inserted:
+                raise ConcurrencyConflict()  # a concurrent like of the same user won; retry reads it
             return 1
         if bool(row.liked) == liked:
             return None

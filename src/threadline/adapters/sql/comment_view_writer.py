@@ -10,6 +10,7 @@ from threadline.adapters.sql.schema import (
     comment_view_edits,
     comment_view_likes,
     entity_stats,
+    view_totals,
 )
 from threadline.adapters.sql.search_index import SearchIndexWriter
 from threadline.application.ports import JsonObject, ViewState
@@ -136,6 +137,11 @@ class SqlCommentViewWriter:
         self, tenant_id: str, comment_id: str, entity_type: str, entity_id: str, content: str
     ) -> None:
         await self._search.add(self._connection, tenant_id, comment_id, entity_type, entity_id, content)
+
+    async def counted_views(self, tenant_id: str, comment_id: str) -> int:
+        c = view_totals.c
+        query = sa.select(c.views).where(c.tenant_id == tenant_id, c.comment_id == comment_id)
+        return int((await self._connection.execute(query)).scalar() or 0)
 
     async def remove_from_search(self, tenant_id: str, comment_id: str) -> None:
         await self._search.remove(self._connection, tenant_id, comment_id)

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -66,18 +67,36 @@ def _sqlite_engine(url: str, *, immediate: bool, busy_timeout: float, pool_size:
 
 
 def open_database(
-    url: str, *, busy_timeout: float = 30.0, pool_size: int = 10, statement_timeout_ms: int = 0
+    url: str,
+    *,
+    busy_timeout: float = 30.0,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    statement_timeout_ms: int = 0,
 ) -> Database:
     if url.startswith("sqlite"):
         # One writer connection: writers queue in the pool instead of spinning on the busy lock.
         writer = _sqlite_engine(url, immediate=True, busy_timeout=busy_timeout, pool_size=1)
         reader = _sqlite_engine(url, immediate=False, busy_timeout=busy_timeout, pool_size=pool_size)
         return Database(url, writer, reader)
+    server_settings = {"application_name": "threadline"}
+    if statement_timeout_ms:
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
     engine = create_async_engine(
         url,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         pool_size=pool_size,
+        max_overflow=max_overflow,
         pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"server_settings": server_settings},
     )
     return Database(url, engine, engine)
+
+
+def is_transient(error: BaseException) -> bool:
+    """A lost or refused connection: safe to retry a read, or a command (all are idempotent)."""
+    if isinstance(error, DBAPIError):
+        return bool(error.connection_invalidated) or isinstance(error, (OperationalError, InterfaceError))
+    return isinstance(error, (ConnectionError, OSError, TimeoutError))

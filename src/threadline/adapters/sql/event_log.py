@@ -1,8 +1,13 @@
 """The append-only event log: the outbox and the audit trail in one table.
 
-Positions come from an AUTOINCREMENT key. They are trustworthy because appends are serialized:
-on SQLite the writer holds the database lock from ``BEGIN IMMEDIATE`` to commit, so a position
-is never committed behind one that a reader has already seen (EVENT-LOG-NOTES §1).
+Positions come from an identity/AUTOINCREMENT key, taken at insert but visible at commit. They
+are trustworthy because appends are serialized until commit, so no position is ever committed
+behind one a reader has already seen (EVENT-LOG-NOTES §1):
+
+* SQLite: the writer holds the database lock from ``BEGIN IMMEDIATE`` to commit.
+* PostgreSQL: the insert itself first takes a transaction-scoped advisory lock, so the position
+  is drawn only once the lock is held, and the lock is released only by commit or rollback.
+  Taking it inside the INSERT (not as its own statement) saves a round trip under the lock.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from threadline.adapters.sql.schema import events
+from threadline.adapters.sql.schema import Json, events
 from threadline.application.command_runner import utc_now
 from threadline.application.ports import PendingEvent, StoredEvent
 from threadline.domain.errors import ConcurrencyConflict
@@ -37,6 +43,35 @@ def _to_stored(row: Any) -> StoredEvent:
     )
 
 
+LOG_LOCK_KEY = 0x74686C6E  # one advisory lock serializes appends to the whole log
+_COLUMNS = (
+    "event_id",
+    "tenant_id",
+    "aggregate_id",
+    "aggregate_version",
+    "comment_id",
+    "event_type",
+    "schema_version",
+    "payload",
+    "metadata",
+    "actor_id",
+    "recorded_at",
+)
+_SQLITE_APPEND = (
+    sqlite_insert(events)
+    .values({name: sa.bindparam(name, type_=events.c[name].type) for name in _COLUMNS})
+    .on_conflict_do_nothing(index_elements=["tenant_id", "aggregate_id", "aggregate_version"])
+    .returning(events.c.position)
+)
+_POSTGRES_APPEND = sa.text(
+    f"INSERT INTO events ({', '.join(_COLUMNS)}) "
+    f"SELECT {', '.join(':' + name for name in _COLUMNS)} "
+    f"FROM (SELECT pg_advisory_xact_lock({LOG_LOCK_KEY})) AS log_lock "
+    "ON CONFLICT (tenant_id, aggregate_id, aggregate_version) DO NOTHING "
+    "RETURNING position"
+).bindparams(sa.bindparam("payload", type_=Json), sa.bindparam("metadata", type_=Json))
+
+
 class SqlEventAppender:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
@@ -51,30 +86,28 @@ class SqlEventAppender:
             **metadata.extra,
         }
         position = 0
+        postgres = self._connection.dialect.name == "postgresql"
         for item in pending:
-            try:
-                async with self._connection.begin_nested():
-                    result = await self._connection.execute(
-                        events.insert()
-                        .values(
-                            event_id=str(uuid.uuid4()),
-                            tenant_id=tenant_id,
-                            aggregate_id=item.aggregate_id,
-                            aggregate_version=item.aggregate_version,
-                            comment_id=item.event.comment_id,
-                            event_type=item.event.event_type,
-                            schema_version=item.event.schema_version,
-                            payload=item.event.payload(),
-                            metadata=meta,
-                            actor_id=metadata.actor_id,
-                            recorded_at=recorded_at,
-                        )
-                        .returning(events.c.position)
-                    )
-                    position = int(result.scalar_one())
-            except sa.exc.IntegrityError:
+            values = {
+                "event_id": str(uuid.uuid4()),
+                "tenant_id": tenant_id,
+                "aggregate_id": item.aggregate_id,
+                "aggregate_version": item.aggregate_version,
+                "comment_id": item.event.comment_id,
+                "event_type": item.event.event_type,
+                "schema_version": item.event.schema_version,
+                "payload": item.event.payload(),
+                "metadata": meta,
+                "actor_id": metadata.actor_id,
+                "recorded_at": recorded_at,
+            }
+            statement = _POSTGRES_APPEND if postgres else _SQLITE_APPEND
+            result = await self._connection.execute(statement, values)
+            appended = result.scalar()
+            if appended is None:
                 # Another command claimed this aggregate version first: optimistic concurrency.
-                raise ConcurrencyConflict() from None
+                raise ConcurrencyConflict()
+            position = int(appended)
         return position
 
     async def head(self) -> int:

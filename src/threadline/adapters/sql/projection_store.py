@@ -14,7 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from threadline.adapters.sql.comment_view_writer import SqlCommentViewWriter
-from threadline.adapters.sql.schema import projection_checkpoints, read_metadata
+from threadline.adapters.sql.schema import (
+    PRESERVED_BY_REBUILD,
+    comment_view,
+    projection_checkpoints,
+    read_metadata,
+    view_totals,
+)
+from threadline.adapters.sql.upsert import insert_if_absent
 from threadline.application.command_runner import utc_now
 from threadline.application.ports import CommentViewWriter, ProjectionStatus
 
@@ -98,8 +105,26 @@ class SqlProjectionStore:
     async def reset(self, name: str) -> None:
         async with self._engine.begin() as connection:
             for table in reversed(read_metadata.sorted_tables):
-                if table is not checkpoints:
+                if table.name not in PRESERVED_BY_REBUILD:
                     await connection.execute(table.delete())
-            if connection.dialect.name == "sqlite":
-                await connection.execute(sa.text("DELETE FROM comment_search"))
+            await connection.execute(sa.text("DELETE FROM comment_search"))
             await connection.execute(checkpoints.delete().where(checkpoints.c.name == name))
+
+    async def add_views(self, counts: dict[tuple[str, str], int]) -> None:
+        """Add counted views to the read model and to the totals a rebuild keeps."""
+        if not counts:
+            return
+        async with self._engine.begin() as connection:
+            for (tenant_id, comment_id), views in sorted(counts.items()):
+                await connection.execute(
+                    comment_view.update()
+                    .where(comment_view.c.tenant_id == tenant_id, comment_view.c.id == comment_id)
+                    .values(view_count=comment_view.c.view_count + views)
+                )
+                row = {"tenant_id": tenant_id, "comment_id": comment_id, "views": views}
+                if not await insert_if_absent(connection, view_totals, row):
+                    await connection.execute(
+                        view_totals.update()
+                        .where(view_totals.c.tenant_id == tenant_id, view_totals.c.comment_id == comment_id)
+                        .values(views=view_totals.c.views + views)
+                    )

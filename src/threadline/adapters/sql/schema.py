@@ -181,7 +181,26 @@ projection_checkpoints = sa.Table(
     sa.Column("error", sa.Text),
 )
 
-# SQLite FTS5 search index, created by the read migration; a plain table object for queries.
+search_settings = sa.Table(
+    "search_settings",
+    read_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("config", sa.String(64), nullable=False),
+)
+
+view_totals = sa.Table(
+    "view_totals",
+    read_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("comment_id", Id, primary_key=True),
+    sa.Column("views", sa.BigInteger, nullable=False),
+)
+
+# Tables that describe the world rather than project the log: a rebuild keeps them.
+PRESERVED_BY_REBUILD = ("projection_checkpoints", "search_settings", "view_totals")
+
+# The search index is dialect-specific (SQLite FTS5, PostgreSQL tsvector + GIN), created by the
+# read migrations; a plain table object for queries.
 comment_search = sa.table(
     "comment_search",
     sa.column("content"),

@@ -16,7 +16,7 @@ from threadline.api.dependencies import (
     OptionalActorDep,
     ReadTenantDep,
 )
-from threadline.api.responses import command_response, consistency, json_bytes
+from threadline.api.responses import command_response, json_bytes, read_plan
 from threadline.api.routes.thread_params import PageParams, page_query
 from threadline.api.schemas import (
     CommandAccepted,
@@ -59,7 +59,7 @@ async def create(
     body: CreateCommentBody, actor: CommandActorDep, container: ContainerDep, correlation: CorrelationDep
 ) -> Response:
     command = CreateComment(
-        comment_id=body.id or str(uuid.uuid4()),
+        comment_id=body.id if body.id is not None else str(uuid.uuid4()),
         entity_type=body.entity_type,
         entity_id=body.entity_id,
         content=body.content,
@@ -78,16 +78,15 @@ async def get_comment(
     container: ContainerDep,
     min_position: MinPosition = None,
 ) -> Response:
-    use_cache, headers = await consistency(container, min_position)
-    cache = container.cache if use_cache else None
+    plan = await read_plan(container, min_position)
     body = await comment_by_id(
-        tenant_id, comment_id, container.reader, cache, container.settings.cache_comment_ttl_seconds
+        tenant_id, comment_id, plan.reader, plan.cache, container.settings.cache_comment_ttl_seconds
     )
     if actor is not None:
         body = await overlay_likes(
-            body, (str(orjson.loads(body)["id"]),), tenant_id, actor.user_id, container.reader
+            body, (str(orjson.loads(body)["id"]),), tenant_id, actor.user_id, plan.reader
         )
-    return json_bytes(body, headers=headers)
+    return json_bytes(body, headers=plan.headers)
 
 
 @router.patch("/{comment_id}", response_model=CommandAccepted, summary="Edit a comment")
@@ -168,8 +167,8 @@ async def replies(
     container: ContainerDep,
     params: Annotated[PageParams, Query()],
 ) -> Response:
-    use_cache, headers = await consistency(container, params.min_position)
-    parent = await load_comment(tenant_id, comment_id, container.reader)
+    plan = await read_plan(container, params.min_position)
+    parent = await load_comment(tenant_id, comment_id, plan.reader)
     query = page_query(
         container,
         tenant_id,
@@ -180,12 +179,18 @@ async def replies(
         parent_reply_count=int(str(parent["reply_count"])),
         default_sort="oldest",
     )
-    cache = container.cache if use_cache else None
-    page = await cached_thread_page(query, container.reader, cache, container.settings.cache_tree_ttl_seconds)
+    settings = container.settings
+    page = await cached_thread_page(
+        query,
+        plan.reader,
+        plan.cache,
+        settings.cache_tree_ttl_seconds,
+        wait=settings.cache_build_wait_seconds,
+    )
     body = page.body
     if actor is not None:
-        body = await overlay_likes(body, page.comment_ids, tenant_id, actor.user_id, container.reader)
-    return json_bytes(body, headers=headers)
+        body = await overlay_likes(body, page.comment_ids, tenant_id, actor.user_id, plan.reader)
+    return json_bytes(body, headers=plan.headers)
 
 
 @router.get("/{comment_id}/history", response_model=EditHistory, summary="Edit history (author and staff)")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from threadline.api.dependencies import ContainerDep, OptionalActorDep, ReadTenantDep
-from threadline.api.responses import consistency, json_bytes
+from threadline.api.responses import json_bytes, read_plan, viewer_of
 from threadline.api.routes.thread_params import PageParams, page_query
 from threadline.api.schemas import CommentPage, Counts
+from threadline.application.queries.cache_scopes import thread_scope
 from threadline.application.queries.entity_counts import entity_counts
 from threadline.application.queries.liked_overlay import overlay_likes
 from threadline.application.queries.thread_page import cached_thread_page
@@ -25,6 +26,7 @@ router = APIRouter(prefix="/v1", tags=["threads"])
     summary="The comment tree of an entity: pages of roots with replies nested",
 )
 async def thread(
+    request: Request,
     entity_type: str,
     entity_id: str,
     tenant_id: ReadTenantDep,
@@ -32,14 +34,26 @@ async def thread(
     container: ContainerDep,
     params: Annotated[PageParams, Query()],
 ) -> Response:
-    use_cache, headers = await consistency(container, params.min_position)
+    plan = await read_plan(container, params.min_position)
     query = page_query(container, tenant_id, entity_type, entity_id, params)
-    cache = container.cache if use_cache else None
-    page = await cached_thread_page(query, container.reader, cache, container.settings.cache_tree_ttl_seconds)
+    settings = container.settings
+    page = await cached_thread_page(
+        query,
+        plan.reader,
+        plan.cache,
+        settings.cache_tree_ttl_seconds,
+        wait=settings.cache_build_wait_seconds,
+    )
+    await container.views.record(
+        tenant_id,
+        thread_scope(tenant_id, query.entity_type, query.entity_id),
+        viewer_of(request, actor),
+        page.comment_ids,
+    )
     body = page.body
     if actor is not None:
-        body = await overlay_likes(body, page.comment_ids, tenant_id, actor.user_id, container.reader)
-    return json_bytes(body, headers=headers)
+        body = await overlay_likes(body, page.comment_ids, tenant_id, actor.user_id, plan.reader)
+    return json_bytes(body, headers=plan.headers)
 
 
 @router.get("/counts", response_model=Counts, summary="Live comment counts for many entities")

@@ -26,6 +26,9 @@ async def hard_delete_comment(
     expected = comment.version
     comment.status = Status.HARD_DELETED
     comment.content = comment.author_name = comment.author_avatar = None
+    # The create fingerprint hashes the content: a guess could be confirmed against it, so it goes too
+    # (a retry of the original create now meets an idempotency conflict instead of the erased comment).
+    comment.request_fingerprint = ""
     comment.is_pinned = False
     comment.version += 1
     comment.updated_at = ctx.now

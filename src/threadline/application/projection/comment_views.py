@@ -83,7 +83,7 @@ async def comment_created(ctx: ProjectionContext, event: StoredEvent) -> None:
             "is_edited": False,
             "like_count": 0,
             "reply_count": 0,
-            "view_count": 0,
+            "view_count": await ctx.views.counted_views(event.tenant_id, event.comment_id),
             "created_at": p["occurred_at"],
             "updated_at": p["occurred_at"],
             "edited_at": None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 
 from threadline.application.ports import CommentReader, JsonObject, PageCache
+from threadline.application.queries.cache_aside import cache_aside
 from threadline.application.queries.cache_scopes import comment_scope
 from threadline.domain.errors import CommentNotFound
 from threadline.domain.rules import comment_id_is_valid
@@ -32,10 +33,8 @@ async def comment_by_id(
     if cache is None:
         return orjson.dumps(public_node(await load_comment(tenant_id, comment_id, reader)))
     token = await cache.token(comment_scope(tenant_id, comment_id))
-    key = f"comment\x1f{token}"
-    cached = await cache.get(key)
-    if cached is not None:
-        return cached
-    body = orjson.dumps(public_node(await load_comment(tenant_id, comment_id, reader)))
-    await cache.set(key, body, ttl)
-    return body
+
+    async def build() -> bytes:
+        return orjson.dumps(public_node(await load_comment(tenant_id, comment_id, reader)))
+
+    return await cache_aside(cache, f"comment\x1f{token}", ttl, build)

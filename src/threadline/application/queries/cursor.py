@@ -35,6 +35,7 @@ def decode_cursor(cursor: str, fingerprint: str) -> tuple[PageKey, int]:
     valid = (
         version == 1
         and owner == fingerprint
+        and type(pinned) is int
         and pinned in (0, 1)
         and all(type(v) is int and 0 <= v < 2**62 for v in (likes, seq, page))
     )

@@ -15,6 +15,7 @@ from enum import StrEnum
 import orjson
 
 from threadline.application.ports import CommentReader, JsonObject, PageCache, PageKey
+from threadline.application.queries.cache_aside import cache_aside
 from threadline.application.queries.cache_scopes import thread_scope
 from threadline.application.queries.comment_by_id import public_node
 from threadline.application.queries.cursor import decode_cursor, encode_cursor, query_fingerprint
@@ -138,17 +139,23 @@ def page_cache_key(query: ThreadPageQuery, token: str) -> str:
 
 
 async def cached_thread_page(
-    query: ThreadPageQuery, reader: CommentReader, cache: PageCache | None, ttl: float
+    query: ThreadPageQuery,
+    reader: CommentReader,
+    cache: PageCache | None,
+    ttl: float,
+    *,
+    wait: float = 0.25,
 ) -> PreparedPage:
-    """Cache-aside: the key carries the thread's token, so a projected change misses at once."""
+    """Cache-aside: the key carries the thread's token, so a projected change misses at once.
+    Stored as ``ids\nbody``: the body is sent as is; the ids let likes be laid over it."""
     if cache is None:
         return await build_thread_page(query, reader)
     token = await cache.token(thread_scope(query.tenant_id, query.entity_type, query.entity_id))
-    key = page_cache_key(query, token)
-    cached = await cache.get(key)
-    if cached is not None:
-        ids_blob, _, body = cached.partition(b"\n")
-        return PreparedPage(body, tuple(ids_blob.decode().split(",")) if ids_blob else ())
-    prepared = await build_thread_page(query, reader)
-    await cache.set(key, ",".join(prepared.comment_ids).encode() + b"\n" + prepared.body, ttl)
-    return prepared
+
+    async def build() -> bytes:
+        prepared = await build_thread_page(query, reader)
+        return ",".join(prepared.comment_ids).encode() + b"\n" + prepared.body
+
+    stored = await cache_aside(cache, page_cache_key(query, token), ttl, build, wait=wait)
+    ids_blob, _, body = stored.partition(b"\n")
+    return PreparedPage(body, tuple(ids_blob.decode().split(",")) if ids_blob else ())

@@ -1,0 +1,246 @@
+"""In-memory fakes of the write-side ports (``CommentStore``, ``EventAppender``, ``UnitOfWork``).
+
+A ``FakeDatabase`` holds the committed state. Each ``FakeUnitOfWork`` copies that state when it
+is entered and works on the copy; ``commit`` makes the copy durable, and leaving the block without
+``commit`` throws it away. Like the SQL adapters, the fakes enforce optimistic concurrency: a
+``save`` whose expected version moved, an append that claims an aggregate version already in the
+log, or a commit after another writer's commit raises ``ConcurrencyConflict``.
+
+Hooks let a test play a concurrent writer (``on_enter`` runs right after a unit of work took its
+copy, so whatever it commits lands between that copy and the commit) or a failing log
+(``fail_appends``).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self
+
+from threadline.application.ports import CommentStore, EventAppender, PendingEvent, StoredEvent, UnitOfWork
+from threadline.domain.comment import Comment
+from threadline.domain.errors import ConcurrencyConflict
+from threadline.domain.events import EventMetadata, redact
+
+CommentKey = tuple[str, str]
+LikeKey = tuple[str, str, str]
+
+
+@dataclass
+class LikeRecord:
+    liked: bool
+    version: int
+    updated_at: str
+
+
+@dataclass
+class FakeState:
+    comments: dict[CommentKey, Comment] = field(default_factory=dict)
+    likes: dict[LikeKey, LikeRecord] = field(default_factory=dict)
+    events: list[StoredEvent] = field(default_factory=list)
+
+    def copy(self) -> FakeState:
+        return copy.deepcopy(self)
+
+
+class FakeCommentStore:
+    """The write model of one transaction, over that transaction's private copy of the state."""
+
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+        self.dirty = False
+        self.purged: list[CommentKey] = []
+
+    async def get(self, tenant_id: str, comment_id: str, *, for_update: bool = False) -> Comment | None:
+        found = self._state.comments.get((tenant_id, comment_id))
+        return copy.deepcopy(found) if found is not None else None
+
+    async def add(self, comment: Comment) -> bool:
+        key = (comment.tenant_id, comment.id)
+        if key in self._state.comments:
+            return False
+        self._state.comments[key] = copy.deepcopy(comment)
+        self.dirty = True
+        return True
+
+    async def save(self, comment: Comment, expected_version: int) -> None:
+        key = (comment.tenant_id, comment.id)
+        current = self._state.comments.get(key)
+        if current is None or current.version != expected_version:
+            raise ConcurrencyConflict()
+        self._state.comments[key] = copy.deepcopy(comment)
+        self.dirty = True
+
+    async def set_like(
+        self, tenant_id: str, comment_id: str, user_id: str, liked: bool, at: str
+    ) -> int | None:
+        key = (tenant_id, comment_id, user_id)
+        record = self._state.likes.get(key)
+        if record is None:
+            if not liked:
+                return None
+            self._state.likes[key] = LikeRecord(True, 1, at)
+            self.dirty = True
+            return 1
+        if record.liked == liked:
+            return None
+        self._state.likes[key] = LikeRecord(liked, record.version + 1, at)
+        self.dirty = True
+        return record.version + 1
+
+    async def purge(self, tenant_id: str, comment_id: str) -> None:
+        self.purged.append((tenant_id, comment_id))
+        self.dirty = True
+        for key in [k for k in self._state.likes if k[:2] == (tenant_id, comment_id)]:
+            del self._state.likes[key]
+
+
+class FakeEventAppender:
+    """The event log of one transaction: appends land in the private copy until commit."""
+
+    def __init__(self, state: FakeState, *, fail: bool = False) -> None:
+        self._state = state
+        self._fail = fail
+        self.dirty = False
+        self.appended: list[StoredEvent] = []
+        self.redacted: list[CommentKey] = []
+
+    async def append(self, tenant_id: str, events: Sequence[PendingEvent], metadata: EventMetadata) -> int:
+        if self._fail:
+            raise RuntimeError("the event log is unavailable")
+        position = await self.head()
+        meta: dict[str, object] = {
+            "actor_id": metadata.actor_id,
+            "actor_role": metadata.actor_role,
+            "correlation_id": metadata.correlation_id,
+            "causation_id": metadata.causation_id,
+            **metadata.extra,
+        }
+        for item in events:
+            claimed = (tenant_id, item.aggregate_id, item.aggregate_version)
+            if any((e.tenant_id, e.aggregate_id, e.aggregate_version) == claimed for e in self._state.events):
+                raise ConcurrencyConflict()
+            position += 1
+            stored = StoredEvent(
+                position=position,
+                event_id=str(uuid.uuid4()),
+                tenant_id=tenant_id,
+                aggregate_id=item.aggregate_id,
+                aggregate_version=item.aggregate_version,
+                comment_id=item.event.comment_id,
+                event_type=item.event.event_type,
+                schema_version=item.event.schema_version,
+                payload=item.event.payload(),
+                metadata=dict(meta),
+                recorded_at=item.event.occurred_at,
+            )
+            self._state.events.append(stored)
+            self.appended.append(stored)
+            self.dirty = True
+        return position
+
+    async def head(self) -> int:
+        return self._state.events[-1].position if self._state.events else 0
+
+    async def redact_comment(self, tenant_id: str, comment_id: str) -> None:
+        self.redacted.append((tenant_id, comment_id))
+        self.dirty = True
+        for index, event in enumerate(self._state.events):
+            if (event.tenant_id, event.comment_id) == (tenant_id, comment_id):
+                payload = redact(event.event_type, dict(event.payload))
+                self._state.events[index] = dataclasses.replace(event, payload=payload)
+
+
+class FakeDatabase:
+    """The committed state every unit of work starts from, with hooks for tests.
+
+    Concurrency is first-committer-wins over the whole store: a unit of work that wrote anything
+    fails its commit with ``ConcurrencyConflict`` if another commit landed since it began. That is
+    at least as strict as SQLite's single writer and lets a test stage a conflict deterministically.
+    """
+
+    def __init__(self) -> None:
+        self.state = FakeState()
+        self.generation = 0
+        self.commits = 0
+        self.attempts = 0
+        self.on_enter: Callable[[FakeDatabase], Awaitable[None]] | None = None
+        self.fail_appends = False
+        self.last_uow: FakeUnitOfWork | None = None
+
+    def snapshot(self) -> FakeState:
+        return self.state.copy()
+
+    def uow(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)
+
+    def commit_concurrently(self, change: Callable[[FakeState], None]) -> None:
+        """Play another writer: change the committed state directly, as if its commit just landed."""
+        change(self.state)
+        self.generation += 1
+
+
+class FakeUnitOfWork:
+    comments: CommentStore
+    events: EventAppender
+
+    def __init__(self, database: FakeDatabase) -> None:
+        self._database = database
+        self._working: FakeState | None = None
+        self._generation = -1
+        self.committed = False
+
+    async def __aenter__(self) -> Self:
+        self._database.attempts += 1
+        self._generation = self._database.generation
+        self._working = self._database.snapshot()
+        self.fake_comments = FakeCommentStore(self._working)
+        self.fake_events = FakeEventAppender(self._working, fail=self._database.fail_appends)
+        self.comments, self.events = self.fake_comments, self.fake_events
+        self._database.last_uow = self
+        if self._database.on_enter is not None:
+            await self._database.on_enter(self._database)
+        return self
+
+    @property
+    def wrote(self) -> bool:
+        return self.fake_comments.dirty or self.fake_events.dirty
+
+    async def commit(self) -> None:
+        assert self._working is not None, "commit outside the unit of work"
+        if self.wrote:
+            if self._database.generation != self._generation:
+                raise ConcurrencyConflict()
+            self._database.state = self._working
+            self._database.generation += 1
+        self._database.commits += 1
+        self.committed = True
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Leaving without commit discards the private copy: there is nothing to undo.
+        self._working = None
+
+
+@dataclass
+class FakeBus:
+    published: list[int] = field(default_factory=list)
+
+    async def publish(self, position: int) -> None:
+        self.published.append(position)
+
+    async def wait(self, timeout: float) -> None:
+        return None
+
+
+def _conforms(database: FakeDatabase, state: FakeState) -> tuple[UnitOfWork, CommentStore, EventAppender]:
+    """Type-level proof that the fakes implement the ports (checked by mypy, never called)."""
+    return FakeUnitOfWork(database), FakeCommentStore(state), FakeEventAppender(state)

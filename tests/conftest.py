@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.backends import (
+    PostgresTemplates,
+    drop_redis_keys,
+    postgres_settings,
+    require_servers,
+    session_templates,
+)
 from threadline.adapters.auth.jwt_tokens import issue_token
 from threadline.api.app import create_app
 from threadline.bootstrap import Threadline, build
@@ -16,14 +24,39 @@ from threadline.domain.tenant import Tenant
 from threadline.settings import Settings
 
 
+@pytest.fixture(scope="session")
+def postgres_templates() -> Iterator[PostgresTemplates | None]:
+    yield from session_templates()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every storage, cache and API test runs on the embedded default and on PostgreSQL + Redis."""
+    name: str = request.param
+    return name
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Embedded default on a throwaway SQLite file; the projector is driven by each test."""
-    return Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'threadline.db'}",
-        run_projector=False,
-        read_your_writes_timeout_seconds=0.5,
-    )
+async def settings(
+    backend: str, tmp_path: Path, postgres_templates: PostgresTemplates | None
+) -> AsyncIterator[Settings]:
+    """A throwaway store per test; the projector is driven by each test unless it starts it."""
+    if backend == "sqlite":
+        yield Settings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'threadline.db'}",
+            run_projector=False,
+            read_your_writes_timeout_seconds=0.5,
+        )
+        return
+    require_servers()
+    assert postgres_templates is not None
+    databases = await postgres_templates.acquire()
+    prefix = f"threadline-test:{uuid.uuid4().hex[:12]}:"
+    try:
+        yield postgres_settings(*databases, prefix)
+    finally:
+        await postgres_templates.release(databases)
+        await drop_redis_keys(prefix)
 
 
 @pytest.fixture

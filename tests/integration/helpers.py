@@ -43,11 +43,11 @@ async def read_model_snapshot(container: Threadline) -> dict[str, list[tuple[Any
                 continue
             rows = await connection.execute(sa.select(table).order_by(*table.primary_key.columns))
             snapshot[table.name] = [tuple(row) for row in rows.all()]
-        if connection.dialect.name == "sqlite":
-            rows = await connection.execute(
-                sa.text("SELECT tenant_id, comment_id, entity_type, entity_id, content FROM comment_search")
-            )
-            snapshot["comment_search"] = sorted(tuple(row) for row in rows.all())
+        # The search index is a dialect-specific table with the same columns on both.
+        rows = await connection.execute(
+            sa.text("SELECT tenant_id, comment_id, entity_type, entity_id, content FROM comment_search")
+        )
+        snapshot["comment_search"] = sorted(tuple(row) for row in rows.all())
     return snapshot
 
 
@@ -61,3 +61,29 @@ async def rebuild(container: Threadline, batch_size: int | None = None) -> int:
 async def scalar(container: Threadline, sql: str, **params: object) -> Any:
     async with container.write_db.reader.connect() as connection:
         return (await connection.execute(sa.text(sql), params)).scalar()
+
+
+async def stored_text(container: Threadline) -> str:
+    """Every row of every table in both databases (search index shadow tables included), as text."""
+    chunks: list[str] = []
+    databases = [container.write_db] + (
+        [container.read_db] if container.read_db is not container.write_db else []
+    )
+    for database in databases:
+        async with database.reader.connect() as connection:
+            names = await connection.run_sync(lambda sync: sa.inspect(sync).get_table_names())
+            for name in names:
+                rows = await connection.execute(sa.text(f'SELECT * FROM "{name}"'))
+                chunks.extend(repr(tuple(row)) for row in rows.all())
+    return "\n".join(chunks)
+
+
+async def cached_text(container: Threadline) -> str:
+    """Every value the Redis cache holds for this container (empty without Redis)."""
+    if container.redis is None:
+        return ""
+    values = []
+    async for key in container.redis.scan_iter(match=f"{container.settings.redis_prefix}*"):
+        if await container.redis.type(key) == b"string":
+            values.append(repr(await container.redis.get(key)))
+    return "\n".join(values)

@@ -127,7 +127,7 @@ async def test_two_projector_instances_never_apply_an_event_twice(
     for i in range(30):
         await run(container, make_actor(f"fan-{i}"), like_comment, LikeComment(target))
         await post(container, make_actor(f"fan-{i}"), f"reply {i}", parent_id=target)
-    second_db = open_database(container.settings.database_url)
+    second_db = open_database(container.settings.effective_read_database_url)
     twin = Projector(
         container.events,
         SqlProjectionStore(second_db.writer),

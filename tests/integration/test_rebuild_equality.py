@@ -9,12 +9,20 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.backends import (
+    PostgresTemplates,
+    drop_databases,
+    drop_redis_keys,
+    postgres_settings,
+    require_servers,
+)
 from tests.integration.helpers import read_model_snapshot, rebuild
 from threadline.adapters.sql.schema import comment_view
 from threadline.application.command_runner import CommandContext
@@ -169,6 +177,22 @@ LIKES_AND_EDITS = [
 ]
 
 
+async def rebuilt_equals_incremental(
+    settings: Settings, ops: list[tuple[Any, ...]], rebuild_batch: int
+) -> None:
+    container = build(settings)
+    try:
+        tenant = await container.tenants.create("acme")
+        await apply(container, tenant.id, ops)
+        await container.projector.catch_up()
+        incremental = await read_model_snapshot(container)
+        check_invariants(incremental)
+        await rebuild(container, batch_size=rebuild_batch)
+        assert await read_model_snapshot(container) == incremental
+    finally:
+        await container.stop()
+
+
 @example(ops=TOMBSTONE_CASCADE, rebuild_batch=1)
 @example(ops=LIKES_AND_EDITS, rebuild_batch=500)
 @settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -176,20 +200,34 @@ LIKES_AND_EDITS = [
 def test_rebuilding_from_the_log_reproduces_the_incremental_read_model(
     ops: list[tuple[Any, ...]], rebuild_batch: int
 ) -> None:
-    async def scenario(path: Path) -> None:
-        container = build(Settings(database_url=f"sqlite+aiosqlite:///{path}", run_projector=False))
-        try:
-            tenant = await container.tenants.create("acme")
-            await apply(container, tenant.id, ops)
-            await container.projector.catch_up()
-            incremental = await read_model_snapshot(container)
-            check_invariants(incremental)
-            await rebuild(container, batch_size=rebuild_batch)
-            assert await read_model_snapshot(container) == incremental
-        finally:
-            await container.write_db.dispose()
-
     with tempfile.TemporaryDirectory(prefix="threadline-rebuild-") as directory:
         path = Path(directory) / "threadline.db"
         shutil.copy(migrated_template(), path)
-        asyncio.run(scenario(path))
+        database = Settings(database_url=f"sqlite+aiosqlite:///{path}", run_projector=False)
+        asyncio.run(rebuilt_equals_incremental(database, ops, rebuild_batch))
+
+
+def test_rebuilding_on_postgres_reproduces_the_incremental_read_model(
+    postgres_templates: PostgresTemplates | None,
+) -> None:
+    """The same property on PostgreSQL (fewer examples: each one clones two databases)."""
+    require_servers()
+    assert postgres_templates is not None
+
+    @example(ops=TOMBSTONE_CASCADE, rebuild_batch=1)
+    @example(ops=LIKES_AND_EDITS, rebuild_batch=500)
+    @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(ops=st.lists(operation, min_size=1, max_size=30), rebuild_batch=st.sampled_from([1, 500]))
+    def check(ops: list[tuple[Any, ...]], rebuild_batch: int) -> None:
+        async def scenario() -> None:
+            databases = await postgres_templates.clone()
+            prefix = f"threadline-test:{uuid.uuid4().hex[:12]}:"
+            try:
+                await rebuilt_equals_incremental(postgres_settings(*databases, prefix), ops, rebuild_batch)
+            finally:
+                await drop_databases(databases)
+                await drop_redis_keys(prefix)
+
+        asyncio.run(scenario())
+
+    check()

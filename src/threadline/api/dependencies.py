@@ -6,7 +6,7 @@ import re
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 
 from threadline.bootstrap import Threadline
 from threadline.domain.errors import (
@@ -96,3 +96,8 @@ def correlation_id(
 
 
 CorrelationDep = Annotated[str, Depends(correlation_id)]
+
+
+MinPosition = Annotated[
+    int | None, Query(ge=0, le=2**62, description="Wait until the read model has this log position")
+]

@@ -10,6 +10,7 @@ from typing import Protocol, Self
 
 from threadline.domain.comment import Comment
 from threadline.domain.events import DomainEvent, EventMetadata
+from threadline.domain.search_query import SearchQuery
 from threadline.domain.tenant import Tenant
 
 JsonObject = dict[str, object]
@@ -265,7 +266,7 @@ class CommentReader(Protocol):
     async def search(
         self,
         tenant_id: str,
-        text: str,
+        query: SearchQuery,
         *,
         entity_type: str | None,
         entity_id: str | None,

@@ -175,7 +175,7 @@ def projections_rebuild() -> None:
         await c.projection_store.reset(c.projector.name)
         with Progress() as progress:
             bar = progress.add_task("rebuilding comments", total=head)
-            c.projector.on_batch = lambda n: progress.advance(bar, n)
+            c.projector.on_batch = lambda batch: progress.advance(bar, len(batch))
             return await c.projector.catch_up()
 
     applied = _run(work)

@@ -79,6 +79,6 @@ async def seed_threads(
         head = await container.events.last_position()
         bar = progress.add_task("projecting", total=head)
         progress.update(bar, completed=await container.reader.projection_position(container.projector.name))
-        container.projector.on_batch = lambda n: progress.advance(bar, n)
+        container.projector.on_batch = lambda batch: progress.advance(bar, len(batch))
         await container.projector.catch_up()
     click.echo(f"seeded {entities} entities of type {entity_type!r} with {per_entity} comments each")

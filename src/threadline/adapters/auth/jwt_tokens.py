@@ -96,8 +96,13 @@ class TokenVerifier:
 
 
 def _is_text(value: object) -> TypeGuard[str]:
-    """A string a database can store: JSON may carry lone surrogates, which UTF-8 cannot encode."""
-    return isinstance(value, str) and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+    """A string every database can store: JSON may carry lone surrogates, which UTF-8 cannot
+    encode, and NUL, which PostgreSQL text refuses."""
+    return (
+        isinstance(value, str)
+        and "\x00" not in value
+        and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+    )
 
 
 def _actor(tenant_id: str, claims: dict[str, object]) -> Actor:

@@ -25,6 +25,7 @@ class RedisBus:
         self._wake = asyncio.Event()
         self._listeners: list[Callable[[int], None]] = []
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.published = 0
 
     def subscribe(self, listener: Callable[[int], None]) -> None:
@@ -52,30 +53,34 @@ class RedisBus:
 
     async def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._listen())
 
     async def stop(self) -> None:
-        if self._task is not None:
+        """Let the listener notice and leave (cancelling it mid-read can hang the connection)."""
+        if self._task is None:
+            return
+        self._stopping = True
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), 2.0)
+        except TimeoutError:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._task, 1.0)
+        self._task = None
 
     async def _listen(self) -> None:
         backoff = 0.1
-        while True:
+        while not self._stopping:
             try:
                 async with self._client.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
                     backoff = 0.1
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            try:
+                    while not self._stopping:
+                        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.25)
+                        if message is not None and message.get("type") == "message":
+                            with contextlib.suppress(TypeError, ValueError):
                                 self._notify(int(message["data"]))
-                            except (TypeError, ValueError):
-                                continue
-            except asyncio.CancelledError:
-                raise
             except (RedisError, OSError) as error:
                 log.debug("event fan-out listener lost redis: %s", error)
                 await asyncio.sleep(backoff)

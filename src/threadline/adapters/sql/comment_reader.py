@@ -20,6 +20,7 @@ from threadline.adapters.sql.schema import (
 )
 from threadline.adapters.sql.search_index import MARK_END, MARK_START, search_fts5, search_postgres
 from threadline.application.ports import JsonObject, PageKey
+from threadline.domain.search_query import SearchQuery
 
 NODE_FIELDS = (
     "id",
@@ -87,7 +88,7 @@ class SqlCommentReader:
 
     async def by_id(self, tenant_id: str, comment_id: str) -> JsonObject | None:
         query = sa.select(*_NODE_COLUMNS).where(
-            _c.tenant_id == tenant_id, _c.id == comment_id, _c.visible.is_(True)
+            _c.tenant_id == tenant_id, _c.id == comment_id, _c.visible == sa.true()
         )
         async with self._connect() as connection:
             row = (await connection.execute(query)).first()
@@ -96,13 +97,13 @@ class SqlCommentReader:
     def _siblings(
         self, tenant_id: str, entity_type: str, entity_id: str, parent_id: str | None
     ) -> sa.Select[Any]:
-        parent = _c.parent_id.is_(None) if parent_id is None else _c.parent_id == parent_id
+        parent = _c.parent_key == (parent_id or "")
         return sa.select(*_NODE_COLUMNS).where(
             _c.tenant_id == tenant_id,
             _c.entity_type == entity_type,
             _c.entity_id == entity_id,
             parent,
-            _c.visible.is_(True),
+            _c.visible == sa.true(),
         )
 
     async def page(
@@ -126,7 +127,7 @@ class SqlCommentReader:
             for pinned in (True, False):
                 if after is not None and pinned and not after.is_pinned:
                     continue
-                query = base.where(_c.is_pinned.is_(pinned))
+                query = base.where(_c.is_pinned == (sa.true() if pinned else sa.false()))
                 if after is not None and after.is_pinned == pinned:
                     query = query.where(_after(sort, after))
                 query = query.order_by(*_order(sort)).limit(limit - len(rows))
@@ -141,8 +142,10 @@ class SqlCommentReader:
         rows: list[JsonObject] = []
         async with self._connect() as connection:
             for start in range(0, len(parent_ids), _CHUNK):
+                # Replies are never pinned, so binding is_pinned lets the index give them in order.
                 parts = [
                     self._siblings(tenant_id, entity_type, entity_id, parent_id)
+                    .where(_c.is_pinned == sa.false())
                     .order_by(_c.created_seq.asc())
                     .limit(per_parent)
                     .subquery()
@@ -197,7 +200,7 @@ class SqlCommentReader:
     async def search(
         self,
         tenant_id: str,
-        text: str,
+        query: SearchQuery,
         *,
         entity_type: str | None,
         entity_id: str | None,
@@ -209,7 +212,7 @@ class SqlCommentReader:
             hits, total = await search(
                 connection,
                 tenant_id,
-                text,
+                query,
                 entity_type=entity_type,
                 entity_id=entity_id,
                 limit=limit,
@@ -217,10 +220,10 @@ class SqlCommentReader:
             )
             if not hits:
                 return [], total
-            query = sa.select(*_NODE_COLUMNS).where(
+            found = sa.select(*_NODE_COLUMNS).where(
                 _c.tenant_id == tenant_id, _c.id.in_([hit.comment_id for hit in hits])
             )
-            nodes = {row.id: _node(row) for row in (await connection.execute(query)).all()}
+            nodes = {row.id: _node(row) for row in (await connection.execute(found)).all()}
         results = []
         for hit in hits:
             node = nodes.get(hit.comment_id)

@@ -34,16 +34,14 @@ class SqlProjectionTransaction:
         self.views: CommentViewWriter = SqlCommentViewWriter(connection)
 
     async def checkpoint(self, name: str) -> int:
+        # Make sure the row exists first, so two new projectors lock the same row, not nothing.
+        await insert_if_absent(
+            self._connection, checkpoints, {"name": name, "position": 0, "updated_at": utc_now()}
+        )
         query = sa.select(checkpoints.c.position).where(checkpoints.c.name == name)
         if self._connection.dialect.name != "sqlite":
             query = query.with_for_update()
-        position = (await self._connection.execute(query)).scalar()
-        if position is None:
-            await self._connection.execute(
-                checkpoints.insert().values(name=name, position=0, updated_at=utc_now())
-            )
-            return 0
-        return int(position)
+        return int((await self._connection.execute(query)).scalar_one())
 
     async def set_checkpoint(self, name: str, position: int) -> None:
         c = checkpoints.c

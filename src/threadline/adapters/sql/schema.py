@@ -94,6 +94,8 @@ comment_view = sa.Table(
     sa.Column("entity_type", sa.String(64), nullable=False),
     sa.Column("entity_id", sa.String(256), nullable=False),
     sa.Column("parent_id", Id),
+    # The parent's id, or '' for a root: non-null so the planner can read a thread in index order.
+    sa.Column("parent_key", Id, nullable=False, server_default=""),
     sa.Column("depth", sa.Integer, nullable=False),
     sa.Column("path", sa.Text, nullable=False),
     sa.Column("created_seq", Position, nullable=False),
@@ -116,13 +118,13 @@ comment_view = sa.Table(
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
     sa.Column("edited_at", Timestamp),
-    # Serves roots (parent_id IS NULL) and replies alike: one range scan per page, any table size.
+    # Serves roots (parent_key '') and replies alike: one range scan per page, any table size.
     sa.Index(
         "ix_comment_view_newest",
         "tenant_id",
         "entity_type",
         "entity_id",
-        "parent_id",
+        "parent_key",
         "visible",
         "is_pinned",
         "created_seq",
@@ -132,7 +134,7 @@ comment_view = sa.Table(
         "tenant_id",
         "entity_type",
         "entity_id",
-        "parent_id",
+        "parent_key",
         "visible",
         "is_pinned",
         "like_count",

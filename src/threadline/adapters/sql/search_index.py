@@ -9,7 +9,6 @@ works for every language). The tenant is matched in every query.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -17,22 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threadline.adapters.sql.schema import search_settings
 from threadline.domain.errors import InvalidQuery
+from threadline.domain.search_query import SearchQuery
 
-_TERM = re.compile(r"\w+", re.UNICODE)
 MARK_START, MARK_END = "\x02", "\x03"
 
 
 def tenant_key(tenant_id: str) -> str:
     """A single FTS token for the tenant, whatever characters its id contains."""
     return "t" + tenant_id.encode().hex()
-
-
-def fts5_query(text: str) -> str:
-    """Every word of the user's text as a quoted term: no FTS syntax can be injected."""
-    terms = _TERM.findall(text)
-    if not terms:
-        raise InvalidQuery("the search query has no words", field="q")
-    return " AND ".join(f'"{term}"' for term in terms[:32])
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +140,7 @@ class PostgresSearchIndex(SearchIndexWriter):
 async def search_postgres(
     connection: AsyncConnection,
     tenant_id: str,
-    text: str,
+    search: SearchQuery,
     *,
     entity_type: str | None,
     entity_id: str | None,
@@ -157,7 +148,12 @@ async def search_postgres(
     offset: int,
 ) -> tuple[list[SearchHit], int]:
     filters = "s.tenant_id = :tenant_id AND s.document @@ q.query"
-    params: dict[str, object] = {"tenant_id": tenant_id, "q": text, "limit": limit, "offset": offset}
+    params: dict[str, object] = {
+        "tenant_id": tenant_id,
+        "q": search.to_websearch(),
+        "limit": limit,
+        "offset": offset,
+    }
     if entity_type is not None:
         filters += " AND s.entity_type = :entity_type"
         params["entity_type"] = entity_type
@@ -220,14 +216,14 @@ async def insert_or_update_config(connection: AsyncConnection, tenant_id: str, c
 async def search_fts5(
     connection: AsyncConnection,
     tenant_id: str,
-    text: str,
+    search: SearchQuery,
     *,
     entity_type: str | None,
     entity_id: str | None,
     limit: int,
     offset: int,
 ) -> tuple[list[SearchHit], int]:
-    match = f'tenant_key:"{tenant_key(tenant_id)}" AND content:({fts5_query(text)})'
+    match = f'tenant_key:"{tenant_key(tenant_id)}" AND content:({search.to_fts5()})'
     filters = "comment_search MATCH :match AND tenant_id = :tenant_id"
     params: dict[str, object] = {"match": match, "tenant_id": tenant_id, "limit": limit, "offset": offset}
     if entity_type is not None:

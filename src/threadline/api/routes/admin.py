@@ -13,7 +13,7 @@ from threadline.api.responses import command_response, json_bytes
 from threadline.api.schemas import AuditPage, CommandAccepted, DeleteCommentBody
 from threadline.application.command_runner import CommandContext
 from threadline.application.commands.hard_delete_comment import hard_delete_comment
-from threadline.application.queries.audit_trail import audit_trail
+from threadline.application.queries.audit_trail import audit_cursor_position, audit_trail
 from threadline.domain.commands import HardDeleteComment
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
@@ -44,7 +44,7 @@ async def audit(
     actor: CommandActorDep,
     container: ContainerDep,
     cursor: Annotated[
-        str | None, Query(pattern=r"^\d{1,18}$", description="next_cursor of the previous page")
+        str | None, Query(max_length=200, description="next_cursor of the previous page")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     comment_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -54,7 +54,7 @@ async def audit(
     result = await audit_trail(
         actor,
         container.events,
-        after_position=int(cursor) if cursor else 0,
+        after_position=audit_cursor_position(cursor),
         limit=limit,
         comment_id=comment_id,
         actor_id=actor_id,

@@ -13,6 +13,7 @@ from threadline.api.dependencies import (
     CommandActorDep,
     ContainerDep,
     CorrelationDep,
+    MinPosition,
     OptionalActorDep,
     ReadTenantDep,
 )
@@ -49,9 +50,6 @@ from threadline.domain.commands import (
 )
 
 router = APIRouter(prefix="/v1/comments", tags=["comments"])
-MinPosition = Annotated[
-    int | None, Query(ge=0, le=2**62, description="Wait until the read model has this position")
-]
 
 
 @router.post("", status_code=201, response_model=CommandAccepted, summary="Create a comment or a reply")
@@ -194,6 +192,9 @@ async def replies(
 
 
 @router.get("/{comment_id}/history", response_model=EditHistory, summary="Edit history (author and staff)")
-async def history(comment_id: str, actor: CommandActorDep, container: ContainerDep) -> Response:
-    edits = await edit_history(actor, comment_id, container.reader)
-    return json_bytes(orjson.dumps({"data": edits}))
+async def history(
+    comment_id: str, actor: CommandActorDep, container: ContainerDep, min_position: MinPosition = None
+) -> Response:
+    plan = await read_plan(container, min_position)
+    edits = await edit_history(actor, comment_id, plan.reader)
+    return json_bytes(orjson.dumps({"data": edits}), headers=plan.headers)

@@ -8,9 +8,10 @@ import orjson
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from threadline.api.dependencies import ContainerDep, ReadTenantDep
-from threadline.api.responses import json_bytes
+from threadline.api.dependencies import ContainerDep, MinPosition, OptionalActorDep, ReadTenantDep
+from threadline.api.responses import json_bytes, read_plan
 from threadline.api.schemas import SearchPage
+from threadline.application.queries.liked_overlay import overlay_likes
 from threadline.application.queries.search_comments import search_comments
 
 router = APIRouter(prefix="/v1", tags=["search"])
@@ -19,13 +20,16 @@ router = APIRouter(prefix="/v1", tags=["search"])
 @router.get("/search", response_model=SearchPage, summary="Search comments, ranked, with snippets")
 async def search(
     tenant_id: ReadTenantDep,
+    actor: OptionalActorDep,
     container: ContainerDep,
     q: Annotated[str, Query(min_length=1, max_length=256)],
     entity_type: Annotated[str | None, Query(max_length=64)] = None,
     entity_id: Annotated[str | None, Query(max_length=256)] = None,
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    min_position: MinPosition = None,
 ) -> Response:
+    plan = await read_plan(container, min_position)
     result = await search_comments(
         tenant_id,
         q,
@@ -33,6 +37,10 @@ async def search(
         entity_id=entity_id,
         page=page,
         limit=limit,
-        reader=container.reader,
+        reader=plan.reader,
     )
-    return json_bytes(orjson.dumps(result))
+    body = orjson.dumps(result)
+    if actor is not None:
+        ids = tuple(str(hit["id"]) for hit in result["data"])  # type: ignore[attr-defined]
+        body = await overlay_likes(body, ids, tenant_id, actor.user_id, plan.reader)
+    return json_bytes(body, headers=plan.headers)

@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from threadline.api.dependencies import ContainerDep, OptionalActorDep, ReadTenantDep
+from threadline.api.dependencies import ContainerDep, MinPosition, OptionalActorDep, ReadTenantDep
 from threadline.api.responses import json_bytes, read_plan, viewer_of
 from threadline.api.routes.thread_params import PageParams, page_query
 from threadline.api.schemas import CommentPage, Counts
@@ -62,6 +62,8 @@ async def counts(
     container: ContainerDep,
     entity_type: Annotated[str, Query(max_length=64)],
     entity_id: Annotated[list[str], Query(description="Repeat for each entity (max 100)")],
+    min_position: MinPosition = None,
 ) -> Response:
-    result = await entity_counts(tenant_id, entity_type, entity_id, container.reader)
-    return json_bytes(orjson.dumps({"entity_type": entity_type, "counts": result}))
+    plan = await read_plan(container, min_position)
+    result = await entity_counts(tenant_id, entity_type, entity_id, plan.reader)
+    return json_bytes(orjson.dumps({"entity_type": entity_type, "counts": result}), headers=plan.headers)

@@ -44,8 +44,12 @@ async def create_comment(
     depth, path = 0, child_path(None, cmd.comment_id)
     if cmd.parent_id is not None:
         parent = await uow.comments.get(actor.tenant_id, cmd.parent_id, for_update=True)
-        if parent is None or (parent.entity_type, parent.entity_id) != (cmd.entity_type, cmd.entity_id):
-            raise ParentNotFound()
+        same_thread = parent is not None and (parent.entity_type, parent.entity_id) == (
+            cmd.entity_type,
+            cmd.entity_id,
+        )
+        if parent is None or not same_thread or parent.status is Status.HARD_DELETED:
+            raise ParentNotFound()  # an erased comment is gone for every purpose
         if not parent.is_live:
             raise ParentNotLive()
         depth = reply_depth_is_allowed(parent.depth, policy.max_reply_depth)

@@ -66,6 +66,7 @@ async def comment_created(ctx: ProjectionContext, event: StoredEvent) -> None:
             "entity_type": p["entity_type"],
             "entity_id": p["entity_id"],
             "parent_id": parent_id,
+            "parent_key": parent_id or "",
             "depth": p["depth"],
             "path": p["path"],
             "created_seq": event.position,

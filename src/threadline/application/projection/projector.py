@@ -62,7 +62,7 @@ class Projector:
     signal: ProjectionSignal
     batch_size: int = 500
     name: str = COMMENTS_PROJECTION
-    on_batch: Callable[[int], None] | None = None
+    on_batch: Callable[[list[StoredEvent]], None] | None = None  # told after each committed batch
 
     async def run_once(self) -> int:
         """Apply one batch; returns how many events were applied."""
@@ -106,7 +106,7 @@ class Projector:
             await self.cache.bump(touched.scopes)
         self.signal.advance(last)
         if self.on_batch is not None:
-            self.on_batch(len(batch))
+            self.on_batch(batch)
         return len(batch)
 
     async def run_forever(self, bus: EventBus, poll_interval: float, stop: asyncio.Event) -> None:
@@ -120,4 +120,6 @@ class Projector:
                 log.exception("projection %s: unexpected error; retrying", self.name)
             if stop.is_set():
                 break
+            if self.cache is not None:
+                await self.cache.bump(())  # retry invalidations a cache outage held back
             await bus.wait(poll_interval)

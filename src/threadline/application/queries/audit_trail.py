@@ -6,9 +6,18 @@ from dataclasses import asdict
 
 from threadline.application.ports import EventReader, JsonObject
 from threadline.domain.authorization import Action, ensure_allowed
-from threadline.domain.errors import InvalidQuery
+from threadline.domain.errors import InvalidCursor, InvalidQuery
 from threadline.domain.events import EVENT_TYPES
 from threadline.domain.identity import Actor
+
+
+def audit_cursor_position(cursor: str | None) -> int:
+    """The audit trail pages by log position; anything else is a malformed cursor."""
+    if not cursor:
+        return 0
+    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
+        raise InvalidCursor(field="cursor")
+    return int(cursor)
 
 
 async def audit_trail(
@@ -24,6 +33,9 @@ async def audit_trail(
     ensure_allowed(actor, Action.READ_AUDIT)
     if event_type is not None and event_type not in EVENT_TYPES:
         raise InvalidQuery(f"unknown event_type; one of {', '.join(EVENT_TYPES)}", field="event_type")
+    for field, value in (("comment_id", comment_id), ("actor_id", actor_id)):
+        if value is not None and "\x00" in value:  # no stored id has one; PostgreSQL text cannot
+            raise InvalidQuery(f"{field} must not contain NUL characters", field=field)
     events = await reader.audit(
         actor.tenant_id,
         after_position=after_position,

@@ -9,11 +9,16 @@ page has not appeared by then, so a stuck builder delays readers, never blocks t
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable
 
 from threadline.application.ports import PageCache
 
-_inflight: dict[str, asyncio.Future[bytes]] = {}
+# Per cache instance (one per process in production), so two in-process "processes" in a test
+# exercise the cross-process claim rather than sharing one registry.
+_inflight: weakref.WeakKeyDictionary[PageCache, dict[str, asyncio.Future[bytes]]] = (
+    weakref.WeakKeyDictionary()
+)
 _POLL_SECONDS = 0.02
 
 
@@ -23,11 +28,12 @@ async def cache_aside(
     cached = await cache.get(key)
     if cached is not None:
         return cached
-    running = _inflight.get(key)
+    inflight = _inflight.setdefault(cache, {})
+    running = inflight.get(key)
     if running is not None:
         return await asyncio.shield(running)
     future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-    _inflight[key] = future
+    inflight[key] = future
     try:
         value = await _claim_or_wait(cache, key, wait)
         if value is None:
@@ -40,7 +46,7 @@ async def cache_aside(
         future.exception()  # mark retrieved: waiters re-raise it, nobody logs it as lost
         raise
     finally:
-        del _inflight[key]
+        del inflight[key]
 
 
 async def _claim_or_wait(cache: PageCache, key: str, wait: float) -> bytes | None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from threadline.application.ports import CommentReader, JsonObject
 from threadline.application.queries.comment_by_id import public_node
-from threadline.domain.errors import InvalidQuery
 from threadline.domain.rules import entity_id_is_valid, entity_type_is_valid
-
-MAX_QUERY_LENGTH = 256
+from threadline.domain.search_query import parse_search_query
 
 
 async def search_comments(
@@ -20,15 +18,13 @@ async def search_comments(
     limit: int,
     reader: CommentReader,
 ) -> JsonObject:
-    text = text.strip()
-    if not text or len(text) > MAX_QUERY_LENGTH:
-        raise InvalidQuery(f"q must be 1-{MAX_QUERY_LENGTH} characters", field="q")
+    query = parse_search_query(text)
     if entity_type is not None:
         entity_type_is_valid(entity_type)
     if entity_id is not None:
         entity_id_is_valid(entity_id)
     hits, total = await reader.search(
-        tenant_id, text, entity_type=entity_type, entity_id=entity_id, limit=limit, offset=(page - 1) * limit
+        tenant_id, query, entity_type=entity_type, entity_id=entity_id, limit=limit, offset=(page - 1) * limit
     )
     for hit in hits:
         public_node(hit)

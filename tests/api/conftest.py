@@ -1,0 +1,33 @@
+"""Fixtures for the HTTP tests: an API client bound to a tenant, on top of the shared ``client``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.api.support import Api
+from threadline.api.app import create_app
+from threadline.bootstrap import Threadline
+from threadline.domain.tenant import Tenant
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient, tenant: Tenant) -> Api:
+    return Api(client, tenant)
+
+
+@pytest.fixture
+def other_api(api: Api, other_tenant: Tenant) -> Api:
+    """The same server seen from a second tenant; reads wait for writes made in either."""
+    return api.for_tenant(other_tenant)
+
+
+@pytest.fixture
+async def lenient_http(client: httpx.AsyncClient, container: Threadline) -> AsyncIterator[httpx.AsyncClient]:
+    """Like ``client`` (whose projector it relies on), but a crash comes back as the 500 response a
+    real server would send instead of being raised into the test."""
+    transport = httpx.ASGITransport(app=create_app(container=container), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://threadline.test") as http:
+        yield http

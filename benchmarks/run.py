@@ -43,7 +43,11 @@ async def measure(path: Path) -> dict[str, float]:
             parent = None
         comment_id = str(uuid.uuid4())
         command = CreateComment(
-            comment_id, "post", "big-thread", f"comment {i} with **markdown**", ContentFormat.MARKDOWN,
+            comment_id,
+            "post",
+            "big-thread",
+            f"comment {i} with **markdown**",
+            ContentFormat.MARKDOWN,
             parent[0] if parent else None,
         )
         await container.runner.run(create_comment, command, CommandContext(rng.choice(actors)))

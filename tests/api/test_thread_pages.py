@@ -432,7 +432,7 @@ async def test_every_query_honours_min_position(api: Api, path: str) -> None:
         headers = api.public()
 
     base, _, query = path.partition("?")
-    params: list[tuple[str, str | int]] = [
+    params: list[tuple[str, str | int | float | bool | None]] = [
         (k, v) for k, _, v in (pair.partition("=") for pair in query.split("&") if pair)
     ]
     params.append(("min_position", api.log.value + 1000))

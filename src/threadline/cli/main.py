@@ -52,6 +52,13 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
     """Serve the HTTP API with uvicorn (uvloop, httptools)."""
     import uvicorn
 
+    settings = Settings()
+    if workers > 1 and settings.cache_enabled and not settings.redis_url:
+        # Each worker would keep its own page cache, and only the worker whose projector applied
+        # an event would know to invalidate it: the others could serve stale pages until TTL.
+        raise click.UsageError(
+            "--workers > 1 needs a shared cache: set THREADLINE_REDIS_URL (or THREADLINE_CACHE_ENABLED=false)"
+        )
     if dev:
         from threadline.cli.dev import prepare_dev
 

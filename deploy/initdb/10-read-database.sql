@@ -1,0 +1,2 @@
+-- The read model lives in its own database.
+CREATE DATABASE threadline_read OWNER threadline;

@@ -325,3 +325,45 @@ async def test_the_service_refuses_to_start_on_an_old_schema(databases: tuple[st
 def test_postgres_settings_keep_the_read_model_in_its_own_database(databases: tuple[str, str, str]) -> None:
     settings: Settings = postgres_settings(*databases)
     assert settings.effective_read_database_url != settings.database_url
+
+
+async def test_a_commit_in_one_process_wakes_projectors_in_others(databases: tuple[str, str, str]) -> None:
+    """Redis fan-out: the bus of one process publishes, another process's bus wakes at once."""
+    settings = postgres_settings(*databases)
+    api, worker = build(settings), build(settings)
+    await api.start(projector=False)
+    await worker.start(projector=False)
+    heard: list[int] = []
+    worker.bus.subscribe(heard.append)  # type: ignore[union-attr]
+    try:
+        await asyncio.sleep(0.3)  # let the worker's listener subscribe
+        tenant = await api.tenants.create("acme")
+        await post(api, actor(tenant.id, "alice"), "wake up")
+        for _ in range(50):
+            if heard:
+                break
+            await asyncio.sleep(0.02)
+        assert heard == [await api.events.last_position()]
+    finally:
+        await api.stop()
+        await worker.stop()
+
+
+async def test_a_tenant_can_search_in_its_own_language(production: Threadline) -> None:
+    from threadline.adapters.sql.search_index import set_search_config
+    from threadline.domain.search_query import parse_search_query
+
+    english, simple = await production.tenants.create("english"), await production.tenants.create("simple")
+    for tenant in (english, simple):
+        await post(production, actor(tenant.id, "alice"), "The runners were running")
+    async with production.read_db.writer.begin() as connection:
+        await set_search_config(connection, english.id, "english")
+    await production.projector.catch_up()
+    query = parse_search_query("run")
+    stemmed, _ = await production.reader.search(
+        english.id, query, entity_type=None, entity_id=None, limit=5, offset=0
+    )
+    literal, _ = await production.reader.search(
+        simple.id, query, entity_type=None, entity_id=None, limit=5, offset=0
+    )
+    assert len(stemmed) == 1 and literal == []

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import orjson
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.conftest import ActorFactory
 from tests.integration.helpers import post, run
+from threadline.adapters.sql.comment_reader import SqlCommentReader
+from threadline.adapters.sql.replicas import ReadRouter
 from threadline.application.commands.like_comment import like_comment
 from threadline.application.queries.cache_scopes import thread_scope
 from threadline.application.queries.comment_by_id import comment_by_id
@@ -92,3 +98,29 @@ async def test_two_tenants_with_the_same_entity_never_share_a_cached_page(
             query = first_page(actor.tenant_id)
             page = await cached_thread_page(query, container.reader, container.cache, 60)
             assert [n["content"] for n in orjson.loads(page.body)["data"]] == [expected]
+
+
+class FlakyRouter(ReadRouter):
+    """Loses the connection of the first query it serves, like a database that just restarted."""
+
+    failures = 0
+
+    @asynccontextmanager
+    async def connect(self, *, primary: bool = False) -> AsyncIterator[AsyncConnection]:
+        if FlakyRouter.failures == 0:
+            FlakyRouter.failures += 1
+            raise ConnectionResetError("connection reset by peer")
+        async with super().connect(primary=primary) as connection:
+            yield connection
+
+
+async def test_a_read_that_loses_its_connection_is_asked_again(
+    container: Threadline, make_actor: ActorFactory
+) -> None:
+    alice = make_actor("alice")
+    comment_id = await post(container, alice, "still here")
+    await container.projector.catch_up()
+    FlakyRouter.failures = 0
+    reader = SqlCommentReader(FlakyRouter(container.read_db.reader, []))
+    node = await reader.by_id(alice.tenant_id, comment_id)
+    assert FlakyRouter.failures == 1 and node is not None and node["content"] == "still here"

@@ -9,7 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
+from threadline.adapters.sql.engine import is_transient
 from threadline.adapters.sql.replicas import ReadRouter
 from threadline.adapters.sql.schema import (
     comment_view,
@@ -50,6 +52,14 @@ _c = comment_view.c
 _NODE_COLUMNS = [_c[name] for name in NODE_FIELDS] + [_c.created_seq, _c.owner_id]
 _CHUNK = 200
 
+# A read that lost its connection (a restarted server, a failover) is simply asked again.
+retry_lost_connection = retry(
+    retry=retry_if_exception(is_transient),
+    stop=stop_after_attempt(3),
+    wait=wait_exponential(multiplier=0.05, max=0.5),
+    reraise=True,
+)
+
 
 _NODE_KEYS = (*NODE_FIELDS, "created_seq", "owner_id")
 
@@ -86,6 +96,7 @@ class SqlCommentReader:
         """A reader of the primary read database only: for reads that must see a position."""
         return SqlCommentReader(self._router, primary_only=True)
 
+    @retry_lost_connection
     async def by_id(self, tenant_id: str, comment_id: str) -> JsonObject | None:
         query = sa.select(*_NODE_COLUMNS).where(
             _c.tenant_id == tenant_id, _c.id == comment_id, _c.visible == sa.true()
@@ -106,6 +117,7 @@ class SqlCommentReader:
             _c.visible == sa.true(),
         )
 
+    @retry_lost_connection
     async def page(
         self,
         tenant_id: str,
@@ -136,6 +148,7 @@ class SqlCommentReader:
                     break
             return rows
 
+    @retry_lost_connection
     async def children(
         self, tenant_id: str, entity_type: str, entity_id: str, parent_ids: Sequence[str], per_parent: int
     ) -> list[JsonObject]:
@@ -159,6 +172,7 @@ class SqlCommentReader:
                 rows.extend(_node(r) for r in (await connection.execute(union)).all())
         return rows
 
+    @retry_lost_connection
     async def root_count(self, tenant_id: str, entity_type: str, entity_id: str) -> int:
         c = entity_stats.c
         query = sa.select(c.root_count).where(
@@ -167,6 +181,7 @@ class SqlCommentReader:
         async with self._connect() as connection:
             return int((await connection.execute(query)).scalar() or 0)
 
+    @retry_lost_connection
     async def counts(self, tenant_id: str, entity_type: str, entity_ids: Sequence[str]) -> dict[str, int]:
         c = entity_stats.c
         query = sa.select(c.entity_id, c.comment_count).where(
@@ -176,6 +191,7 @@ class SqlCommentReader:
             found = {row.entity_id: int(row.comment_count) for row in (await connection.execute(query)).all()}
         return {entity_id: found.get(entity_id, 0) for entity_id in entity_ids}
 
+    @retry_lost_connection
     async def liked_among(self, tenant_id: str, user_id: str, comment_ids: Sequence[str]) -> set[str]:
         if not comment_ids:
             return set()
@@ -186,6 +202,7 @@ class SqlCommentReader:
         async with self._connect() as connection:
             return {row.comment_id for row in (await connection.execute(query)).all()}
 
+    @retry_lost_connection
     async def edits(self, tenant_id: str, comment_id: str) -> list[JsonObject]:
         c = comment_view_edits.c
         query = (
@@ -197,6 +214,7 @@ class SqlCommentReader:
             keys = ("previous_content", "new_content", "editor_id", "edited_at")
             return [dict(zip(keys, row, strict=True)) for row in (await connection.execute(query)).all()]
 
+    @retry_lost_connection
     async def search(
         self,
         tenant_id: str,
@@ -236,6 +254,7 @@ class SqlCommentReader:
             results.append(node)
         return results, total
 
+    @retry_lost_connection
     async def projection_position(self, name: str) -> int:
         c = projection_checkpoints.c
         async with self._router.connect(primary=True) as connection:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 
 from threadline.adapters.auth.jwt_tokens import TokenVerifier
+from threadline.adapters.auth.rate_limits import LimitsRateLimiter
 from threadline.adapters.bus.in_process import InProcessBus
 from threadline.adapters.bus.redis_fanout import RedisBus
 from threadline.adapters.cache.memory import MemoryPageCache
@@ -25,7 +26,7 @@ from threadline.adapters.sql.schema_migrations import is_current, upgrade
 from threadline.adapters.sql.tenant_directory import SqlTenantDirectory
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from threadline.application.command_runner import CommandPolicy, CommandRunner
-from threadline.application.ports import PageCache, ViewCounter
+from threadline.application.ports import PageCache, RateLimiter, ViewCounter
 from threadline.application.projection.projector import ProjectionSignal, Projector
 from threadline.settings import Settings
 
@@ -53,6 +54,7 @@ class Threadline:
     verifier: TokenVerifier
     signal: ProjectionSignal
     views: ViewCounter
+    rate_limiter: RateLimiter | None = None
     redis: Redis | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -189,8 +191,24 @@ def build(settings: Settings) -> Threadline:
         reader=SqlCommentReader(router),
         router=router,
         tenants=tenants,
-        verifier=TokenVerifier(tenants),
+        verifier=TokenVerifier(tenants, leeway_seconds=settings.token_leeway_seconds),
         signal=signal,
         views=views,
+        rate_limiter=_rate_limiter(settings),
         redis=redis,
+    )
+
+
+def _rate_limiter(settings: Settings) -> RateLimiter | None:
+    if not settings.rate_limits_enabled:
+        return None
+    return LimitsRateLimiter(
+        {
+            ("write", "user"): settings.rate_limit_writes_per_user,
+            ("write", "address"): settings.rate_limit_writes_per_address,
+            ("read", "user"): settings.rate_limit_reads_per_user,
+            ("read", "address"): settings.rate_limit_reads_per_address,
+        },
+        redis_url=settings.redis_url,
+        prefix=settings.redis_prefix,
     )

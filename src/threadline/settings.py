@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +52,18 @@ class Settings(BaseSettings):
     read_your_writes_timeout_seconds: float = 2.0
     command_retries: int = 5
     sqlite_busy_timeout_seconds: float = 30.0
+
+    rate_limits_enabled: bool = True
+    rate_limit_writes_per_user: str = Field(default="120/minute", description="limits notation")
+    rate_limit_writes_per_address: str = "600/minute"
+    rate_limit_reads_per_user: str = "1200/minute"
+    rate_limit_reads_per_address: str = "6000/minute"
+    max_body_bytes: int = Field(default=65_536, ge=1024, description="Larger request bodies answer 413")
+
+    operator_key: SecretStr | None = Field(default=None, description="Turns on the operator API")
+    token_leeway_seconds: float = Field(
+        default=30.0, ge=0, le=600, description="Clock skew allowed for exp/nbf/iat"
+    )
 
     dev_tenant_name: str = "dev"
     token_ttl_seconds: int = 7 * 24 * 3600

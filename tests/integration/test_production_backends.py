@@ -128,6 +128,13 @@ async def _spawn_projector(env: dict[str, str]) -> asyncio.subprocess.Process:
     )
 
 
+async def _started(worker: asyncio.subprocess.Process) -> None:
+    assert worker.stderr is not None
+    async with asyncio.timeout(30):
+        while b"projector worker started" not in await worker.stderr.readline():
+            pass
+
+
 async def test_a_projector_worker_killed_at_any_moment_loses_and_duplicates_nothing(
     databases: tuple[str, str, str],
 ) -> None:
@@ -159,6 +166,7 @@ async def test_a_projector_worker_killed_at_any_moment_loses_and_duplicates_noth
         head = await writer.events.last_position()
         reached, _ = await wait_for_position(head, writer.reader, writer.signal, 30.0)
         assert reached
+        await _started(worker)  # SIGTERM before its handler is installed would just kill it
         worker.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(worker.wait(), 15) == 0  # graceful: finishes its batch, exits
     finally:

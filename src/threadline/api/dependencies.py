@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 import uuid
 from typing import Annotated
@@ -12,11 +13,16 @@ from threadline.bootstrap import Threadline
 from threadline.domain.errors import (
     AuthenticationRequired,
     InvalidToken,
+    OperatorApiDisabled,
+    OperatorKeyRequired,
+    RateLimited,
+    TenantDisabled,
     TenantMismatch,
     TenantNotFound,
     TenantRequired,
 )
 from threadline.domain.identity import Actor
+from threadline.domain.tenant import TenantStatus
 
 _CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -53,19 +59,53 @@ async def required_actor(actor: OptionalActorDep) -> Actor:
 ActorDep = Annotated[Actor, Depends(required_actor)]
 
 
+async def enforce_rate_limit(
+    container: Threadline, request: Request, kind: str, tenant_id: str, actor: Actor | None
+) -> None:
+    limiter = container.rate_limiter
+    if limiter is None:
+        return
+    identities = [f"address:{request.client.host if request.client else 'unknown'}"]
+    if actor is not None:
+        identities.insert(0, f"user:{actor.user_id}")
+    retry_after = await limiter.check(kind, tenant_id, identities)
+    if retry_after is not None:
+        raise RateLimited(retry_after)
+
+
 async def command_actor(
+    request: Request,
+    container: ContainerDep,
     actor: ActorDep,
     x_tenant_id: Annotated[str | None, Header(description="Optional; must match the token's tenant")] = None,
 ) -> Actor:
     if x_tenant_id is not None and x_tenant_id != actor.tenant_id:
         raise TenantMismatch()
+    await enforce_rate_limit(container, request, "write", actor.tenant_id, actor)
     return actor
 
 
 CommandActorDep = Annotated[Actor, Depends(command_actor)]
 
 
+async def reading_actor(
+    request: Request,
+    container: ContainerDep,
+    actor: ActorDep,
+    x_tenant_id: Annotated[str | None, Header(description="Optional; must match the token's tenant")] = None,
+) -> Actor:
+    """An authenticated read (history, audit): counted against the read limits."""
+    if x_tenant_id is not None and x_tenant_id != actor.tenant_id:
+        raise TenantMismatch()
+    await enforce_rate_limit(container, request, "read", actor.tenant_id, actor)
+    return actor
+
+
+ReadingActorDep = Annotated[Actor, Depends(reading_actor)]
+
+
 async def read_tenant(
+    request: Request,
     container: ContainerDep,
     actor: OptionalActorDep,
     x_tenant_id: Annotated[
@@ -76,12 +116,20 @@ async def read_tenant(
     if x_tenant_id is None:
         if actor is None:
             raise TenantRequired()
-        return actor.tenant_id
-    if actor is not None and actor.tenant_id != x_tenant_id:
+        tenant_id = actor.tenant_id
+    elif actor is not None and actor.tenant_id != x_tenant_id:
         raise TenantMismatch()
-    if actor is None and (len(x_tenant_id) > 64 or await container.verifier.tenant(x_tenant_id) is None):
-        raise TenantNotFound()
-    return x_tenant_id
+    elif actor is None:
+        tenant = await container.verifier.tenant(x_tenant_id) if len(x_tenant_id) <= 64 else None
+        if tenant is None:
+            raise TenantNotFound()
+        if tenant.status is not TenantStatus.ACTIVE:
+            raise TenantDisabled()
+        tenant_id = x_tenant_id
+    else:
+        tenant_id = x_tenant_id
+    await enforce_rate_limit(container, request, "read", tenant_id, actor)
+    return tenant_id
 
 
 ReadTenantDep = Annotated[str, Depends(read_tenant)]
@@ -101,3 +149,20 @@ CorrelationDep = Annotated[str, Depends(correlation_id)]
 MinPosition = Annotated[
     int | None, Query(ge=0, le=2**62, description="Wait until the read model has this log position")
 ]
+
+
+async def operator(
+    container: ContainerDep,
+    x_operator_key: Annotated[str | None, Header(description="THREADLINE_OPERATOR_KEY")] = None,
+) -> None:
+    """Operators manage tenants, nothing else; compared in constant time."""
+    configured = container.settings.operator_key
+    if configured is None:
+        raise OperatorApiDisabled()
+    if x_operator_key is None or not hmac.compare_digest(
+        x_operator_key.encode(), configured.get_secret_value().encode()
+    ):
+        raise OperatorKeyRequired()
+
+
+OperatorDep = Depends(operator)

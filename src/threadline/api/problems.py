@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from http import HTTPStatus
+from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
@@ -15,7 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from threadline.domain.errors import DomainError, ErrorKind
+from threadline.api.schemas import Problem
+from threadline.domain.errors import DomainError, ErrorKind, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ STATUS_OF_KIND = {
     ErrorKind.CONFLICT: 409,
     ErrorKind.FORBIDDEN: 403,
     ErrorKind.UNAUTHENTICATED: 401,
+    ErrorKind.RATE_LIMITED: 429,
+    ErrorKind.TOO_LARGE: 413,
 }
 # Errors about the request's form rather than its meaning answer 400.
 BAD_REQUEST_CODES = {"invalid_cursor", "tenant_required", "malformed_json"}
@@ -60,6 +64,8 @@ def problem(
 def domain_problem(error: DomainError, instance: str | None = None) -> Response:
     status = 400 if error.code in BAD_REQUEST_CODES else STATUS_OF_KIND[error.kind]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(error, RateLimited):
+        headers = {"Retry-After": str(error.retry_after)}
     extra: dict[str, object] | None = {"field": error.field} if error.field else None
     return problem(
         status, error.code, error.detail, title=error.title, instance=instance, extra=extra, headers=headers
@@ -71,6 +77,8 @@ def _location(loc: tuple[object, ...] | list[object]) -> str:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    document_problems(app)
+
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, error: DomainError) -> Response:
         return domain_problem(error, request.url.path)
@@ -119,3 +127,45 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_unexpected(request: Request, error: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem(500, "internal_error", "an unexpected error occurred", instance=request.url.path)
+
+
+def _problem_response(description: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if headers:
+        response["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}} for name, text in headers.items()
+        }
+    return response
+
+
+# The errors the /v1 routes answer, for their OpenAPI documentation (see ``document_problems``).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_response("Malformed request: invalid JSON or cursor, or no tenant named"),
+    401: _problem_response("The bearer token is missing, invalid or expired", {"WWW-Authenticate": "Bearer"}),
+    403: _problem_response("Not allowed, or the token belongs to another tenant"),
+    404: _problem_response("The comment or tenant does not exist"),
+    409: _problem_response("The comment's state forbids this, or a concurrent change won"),
+    413: _problem_response("The request body is too large"),
+    422: _problem_response("The request is invalid; see code, field and errors"),
+    429: _problem_response("Too many requests", {"Retry-After": "Seconds to wait before retrying"}),
+}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Adds the Problem schema that ERROR_RESPONSES refer to to the app's OpenAPI components
+    (FastAPI only adds response models under the route's own media type, application/json)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = generate()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        if "Problem" not in schemas:
+            schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas["Problem"] = schema
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -7,17 +7,33 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from threadline.domain.rules import ENTITY_TYPE_PATTERN, MAX_CONTENT_LENGTH, MAX_ENTITY_ID_LENGTH
+
+# The domain rules, shown in the document only: the handlers check them and answer their own codes.
+UUID_FORMAT: dict[str, JsonValue] = {"format": "uuid"}
+ENTITY_TYPE_RULE: dict[str, JsonValue] = {"pattern": f"^{ENTITY_TYPE_PATTERN.pattern}$"}
 
 
 class CreateCommentBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(default=None, description="Client-chosen UUID; a retry with the same id is safe")
-    entity_type: str = Field(examples=["post"])
-    entity_id: str = Field(examples=["hello-world"])
-    parent_id: str | None = Field(default=None, description="Reply to this comment")
-    content: str = Field(examples=["Nice post!"])
+    id: str | None = Field(
+        default=None,
+        description="Client-chosen UUID; a retry with the same id is safe",
+        json_schema_extra=UUID_FORMAT,
+    )
+    entity_type: str = Field(examples=["post"], json_schema_extra=ENTITY_TYPE_RULE)
+    entity_id: str = Field(
+        examples=["hello-world"], json_schema_extra={"minLength": 1, "maxLength": MAX_ENTITY_ID_LENGTH}
+    )
+    parent_id: str | None = Field(
+        default=None, description="Reply to this comment", json_schema_extra=UUID_FORMAT
+    )
+    content: str = Field(
+        examples=["Nice post!"], json_schema_extra={"minLength": 1, "maxLength": MAX_CONTENT_LENGTH}
+    )
     content_format: Literal["plain", "markdown"] = "plain"
 
 
@@ -160,3 +176,25 @@ class Health(BaseModel):
     status: str
     projection_position: int | None = None
     log_position: int | None = None
+    detail: str | None = Field(default=None, description="Why the service is not ready")
+
+
+class ProblemIssue(BaseModel):
+    location: str = Field(examples=["body.content"])
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem, sent as application/problem+json: the shape of every error."""
+
+    type: str = Field(examples=["https://threadline.dev/problems/comment_not_found"])
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable; switch on this, not on title or detail")
+    instance: str | None = Field(default=None, description="The request path")
+    field: str | None = Field(default=None, description="The input at fault, when there is one")
+    errors: list[ProblemIssue] | None = Field(
+        default=None, description="Each invalid input (validation_failed)"
+    )

@@ -11,7 +11,7 @@ from typing import Protocol, Self
 from threadline.domain.comment import Comment
 from threadline.domain.events import DomainEvent, EventMetadata
 from threadline.domain.search_query import SearchQuery
-from threadline.domain.tenant import Tenant
+from threadline.domain.tenant import KeyAlgorithm, SigningKey, Tenant, TenantStatus
 
 JsonObject = dict[str, object]
 
@@ -284,7 +284,14 @@ class CommentReader(Protocol):
 class TenantDirectory(Protocol):
     async def get(self, tenant_id: str) -> Tenant | None: ...
     async def by_name(self, name: str) -> Tenant | None: ...
+    async def all(self) -> list[Tenant]: ...
     async def create(self, name: str) -> Tenant: ...
+    async def set_status(self, tenant_id: str, status: TenantStatus) -> Tenant: ...
+    async def set_claims(self, tenant_id: str, issuer: str | None, audience: str | None) -> Tenant: ...
+    async def add_key(
+        self, tenant_id: str, algorithm: KeyAlgorithm, public_key: str | None = None
+    ) -> tuple[Tenant, SigningKey]: ...
+    async def retire_key(self, tenant_id: str, key_id: str) -> Tenant: ...
 
 
 class ViewCounter(Protocol):
@@ -295,4 +302,12 @@ class ViewCounter(Protocol):
 
     async def drain(self) -> dict[tuple[str, str], int]:
         """Take the counts gathered since the last drain: (tenant_id, comment_id) -> views."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """Abuse limits per tenant, per user and per client address, separately for reads and writes."""
+
+    async def check(self, kind: str, tenant_id: str, identities: Sequence[str]) -> int | None:
+        """Count one request; ``None`` when allowed, else the seconds to wait before retrying."""
         ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 import click
 
@@ -100,6 +100,110 @@ def tenant_create(name: str) -> None:
     """Create a tenant; prints its id and signing secret."""
     created = _run(lambda c: c.tenants.create(name))
     click.echo(json.dumps({"id": created.id, "name": created.name, "secret": created.secret}, indent=2))
+
+
+def _tenant_json(found: object, secret: str | None = None) -> str:
+    from threadline.domain.tenant import Tenant
+
+    assert isinstance(found, Tenant)
+    body: dict[str, object] = {
+        "id": found.id,
+        "name": found.name,
+        "status": found.status.value,
+        "keys": [
+            {"key_id": k.key_id, "algorithm": k.algorithm.value, "retired_at": k.retired_at}
+            for k in found.keys
+        ],
+    }
+    if secret is not None:
+        body["secret"] = secret
+    return json.dumps(body, indent=2)
+
+
+async def _find(c: Threadline, tenant_ref: str) -> str:
+    found = await c.tenants.get(tenant_ref) or await c.tenants.by_name(tenant_ref)
+    if found is None:
+        raise click.ClickException(f"no tenant {tenant_ref!r}")
+    return found.id
+
+
+@tenant.command("list")
+def tenant_list() -> None:
+    """List tenants with their status and key ids."""
+
+    async def work(c: Threadline) -> list[str]:
+        return [_tenant_json(found) for found in await c.tenants.all()]
+
+    for line in _run(work):
+        click.echo(line)
+
+
+@tenant.command("disable")
+@click.argument("tenant_ref")
+def tenant_disable(tenant_ref: str) -> None:
+    """Disable a tenant: its tokens stop working (other processes: within a second)."""
+    from threadline.domain.tenant import TenantStatus
+
+    async def work(c: Threadline) -> str:
+        return _tenant_json(await c.tenants.set_status(await _find(c, tenant_ref), TenantStatus.DISABLED))
+
+    click.echo(_run(work))
+
+
+@tenant.command("enable")
+@click.argument("tenant_ref")
+def tenant_enable(tenant_ref: str) -> None:
+    """Enable a disabled tenant."""
+    from threadline.domain.tenant import TenantStatus
+
+    async def work(c: Threadline) -> str:
+        return _tenant_json(await c.tenants.set_status(await _find(c, tenant_ref), TenantStatus.ACTIVE))
+
+    click.echo(_run(work))
+
+
+@tenant.command("rotate-secret")
+@click.argument("tenant_ref")
+def tenant_rotate_secret(tenant_ref: str) -> None:
+    """Add a new HS256 secret; the old ones stay valid until `tenant retire-key`."""
+    from threadline.domain.tenant import KeyAlgorithm
+
+    async def work(c: Threadline) -> str:
+        found, key = await c.tenants.add_key(await _find(c, tenant_ref), KeyAlgorithm.HS256)
+        return _tenant_json(found, key.material)
+
+    click.echo(_run(work))
+
+
+@tenant.command("add-public-key")
+@click.argument("tenant_ref")
+@click.option("--algorithm", type=click.Choice(["RS256", "ES256"]), required=True)
+@click.option(
+    "--pem", "pem_file", type=click.File("r"), required=True, help="The identity provider's public key."
+)
+def tenant_add_public_key(tenant_ref: str, algorithm: str, pem_file: TextIO) -> None:
+    """Accept tokens the tenant's own identity provider signs with RS256 or ES256."""
+    from threadline.domain.tenant import KeyAlgorithm
+
+    pem = pem_file.read()
+
+    async def work(c: Threadline) -> str:
+        found, _ = await c.tenants.add_key(await _find(c, tenant_ref), KeyAlgorithm(algorithm), pem)
+        return _tenant_json(found)
+
+    click.echo(_run(work))
+
+
+@tenant.command("retire-key")
+@click.argument("tenant_ref")
+@click.argument("key_id")
+def tenant_retire_key(tenant_ref: str, key_id: str) -> None:
+    """Retire a signing key: tokens signed with it stop working."""
+
+    async def work(c: Threadline) -> str:
+        return _tenant_json(await c.tenants.retire_key(await _find(c, tenant_ref), key_id))
+
+    click.echo(_run(work))
 
 
 @tenant.command("search-config")

@@ -11,6 +11,8 @@ class ErrorKind(Enum):
     CONFLICT = "conflict"
     FORBIDDEN = "forbidden"
     UNAUTHENTICATED = "unauthenticated"
+    RATE_LIMITED = "rate_limited"
+    TOO_LARGE = "too_large"
 
 
 class DomainError(Exception):
@@ -136,3 +138,31 @@ class InvalidQuery(DomainError):
 class OnlyRootsCanBePinned(DomainError):
     code = "only_roots_can_be_pinned"
     title = "Only root comments can be pinned"
+
+
+class RateLimited(DomainError):
+    kind = ErrorKind.RATE_LIMITED
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, retry_after: int, detail: str | None = None) -> None:
+        super().__init__(detail or f"slow down: try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class TenantDisabled(DomainError):
+    kind = ErrorKind.UNAUTHENTICATED
+    code = "tenant_disabled"
+    title = "The tenant is disabled"
+
+
+class OperatorKeyRequired(DomainError):
+    kind = ErrorKind.UNAUTHENTICATED
+    code = "operator_key_required"
+    title = "A valid X-Operator-Key header is required"
+
+
+class OperatorApiDisabled(DomainError):
+    kind = ErrorKind.FORBIDDEN
+    code = "operator_api_disabled"
+    title = "The operator API is off: set THREADLINE_OPERATOR_KEY to turn it on"

@@ -8,19 +8,20 @@ signature is then checked with that key.
 from __future__ import annotations
 
 import time
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 import jwt
 from cachetools import TTLCache
 
 from threadline.application.ports import TenantDirectory
-from threadline.domain.errors import InvalidToken, TokenExpired
+from threadline.domain.errors import InvalidToken, TenantDisabled, TokenExpired
 from threadline.domain.identity import Actor, Role
-from threadline.domain.tenant import Tenant
+from threadline.domain.tenant import KeyAlgorithm, Tenant, TenantStatus
 
-ALGORITHM = "HS256"
+ALGORITHMS = {algorithm.value for algorithm in KeyAlgorithm}
 MAX_TOKEN_LENGTH = 8192
 _REQUIRED = ["sub", "tid", "exp", "role"]
+TENANT_CACHE_SECONDS = 1.0  # how long another process may still accept a just-disabled tenant
 
 
 def issue_token(
@@ -32,8 +33,11 @@ def issue_token(
     avatar: str | None = None,
     ttl_seconds: int = 3600,
 ) -> str:
+    """A development token signed with the tenant's newest HS256 key (its id in ``kid``)."""
+    key = tenant.signing_key
+    secret, key_id = (key.material, key.key_id) if key else (tenant.secret, None)
     now = int(time.time())
-    claims = {
+    claims: dict[str, object] = {
         "sub": user_id,
         "tid": tenant.id,
         "name": name,
@@ -42,14 +46,19 @@ def issue_token(
         "iat": now,
         "exp": now + ttl_seconds,
     }
-    return jwt.encode(claims, tenant.secret, algorithm=ALGORITHM)
+    if tenant.issuer:
+        claims["iss"] = tenant.issuer
+    if tenant.audience:
+        claims["aud"] = tenant.audience
+    headers = {"kid": key_id} if key_id else None
+    return jwt.encode(claims, secret, algorithm="HS256", headers=headers)
 
 
 class TokenVerifier:
     def __init__(self, tenants: TenantDirectory, *, leeway_seconds: float = 30.0) -> None:
         self._tenants = tenants
         self._leeway = leeway_seconds
-        self._tenant_cache: TTLCache[str, Tenant] = TTLCache(maxsize=10_000, ttl=30.0)
+        self._tenant_cache: TTLCache[str, Tenant] = TTLCache(maxsize=10_000, ttl=TENANT_CACHE_SECONDS)
 
     async def tenant(self, tenant_id: str) -> Tenant | None:
         cached = self._tenant_cache.get(tenant_id)
@@ -60,6 +69,10 @@ class TokenVerifier:
             self._tenant_cache[tenant_id] = tenant
         return tenant
 
+    def forget(self, tenant_id: str) -> None:
+        """Drop a cached tenant at once (it was disabled, or its keys changed)."""
+        self._tenant_cache.pop(tenant_id, None)
+
     async def verify(self, token: str) -> Actor:
         if len(token) > MAX_TOKEN_LENGTH:
             raise InvalidToken("the token is too long")
@@ -68,31 +81,56 @@ class TokenVerifier:
             unverified = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise InvalidToken("the token is not a well-formed JWT") from None
-        if header.get("alg") != ALGORITHM:
-            raise InvalidToken(f"the token must be signed with {ALGORITHM}")
+        algorithm = header.get("alg")
+        if algorithm not in ALGORITHMS:
+            raise InvalidToken(f"the token must be signed with one of {', '.join(sorted(ALGORITHMS))}")
         tenant_id = unverified.get("tid")
-        if not _is_text(tenant_id) or not tenant_id:
+        if not _is_text(tenant_id) or not tenant_id or len(tenant_id) > 64:
             raise InvalidToken("the token has no tenant (tid) claim")
         tenant = await self.tenant(tenant_id)
         if tenant is None:
             raise InvalidToken("the token's tenant does not exist")
-        try:
-            claims = jwt.decode(
-                token,
-                tenant.secret,
-                algorithms=[ALGORITHM],
-                options={"require": _REQUIRED},
-                leeway=self._leeway,
-            )
-        except jwt.ExpiredSignatureError:
-            raise TokenExpired() from None
-        except jwt.InvalidSignatureError:
-            raise InvalidToken("the token's signature does not match the tenant's key") from None
-        except jwt.MissingRequiredClaimError as missing:
-            raise InvalidToken(f"the token lacks the '{missing.claim}' claim") from None
-        except jwt.PyJWTError:
-            raise InvalidToken() from None
+        if tenant.status is not TenantStatus.ACTIVE:
+            raise TenantDisabled()
+        claims = self._verified_claims(token, tenant, algorithm, header.get("kid"))
         return _actor(tenant.id, claims)
+
+    def _verified_claims(self, token: str, tenant: Tenant, algorithm: str, key_id: object) -> dict[str, Any]:
+        keys = [key for key in tenant.active_keys if key.algorithm.value == algorithm]
+        if key_id is not None:
+            keys = [key for key in keys if key.key_id == key_id]
+        if not keys:
+            raise InvalidToken(
+                f"the tenant has no active {algorithm} key" + (" with that kid" if key_id else "")
+            )
+        for key in keys:
+            try:
+                return dict(
+                    jwt.decode(
+                        token,
+                        key.material,
+                        algorithms=[key.algorithm.value],  # pinned by the key, never by the token
+                        options={"require": _REQUIRED, "verify_aud": tenant.audience is not None},
+                        leeway=self._leeway,
+                        issuer=tenant.issuer,
+                        audience=tenant.audience,
+                    )
+                )
+            except jwt.InvalidSignatureError:
+                continue
+            except jwt.ExpiredSignatureError:
+                raise TokenExpired() from None
+            except jwt.ImmatureSignatureError:
+                raise InvalidToken("the token is not valid yet (nbf or iat in the future)") from None
+            except jwt.MissingRequiredClaimError as missing:
+                raise InvalidToken(f"the token lacks the '{missing.claim}' claim") from None
+            except jwt.InvalidIssuerError:
+                raise InvalidToken("the token's issuer (iss) is not the tenant's") from None
+            except jwt.InvalidAudienceError:
+                raise InvalidToken("the token's audience (aud) is not the tenant's") from None
+            except jwt.PyJWTError:
+                raise InvalidToken() from None
+        raise InvalidToken("the token's signature does not match any of the tenant's keys")
 
 
 def _is_text(value: object) -> TypeGuard[str]:

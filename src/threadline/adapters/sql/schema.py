@@ -23,8 +23,22 @@ tenants = sa.Table(
     write_metadata,
     sa.Column("id", Id, primary_key=True),
     sa.Column("name", sa.String(200), nullable=False, unique=True),
-    sa.Column("secret", sa.String(200), nullable=False),
+    sa.Column("secret", sa.String(200), nullable=False),  # the first HS256 secret; keys live below
     sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, server_default="ACTIVE"),
+    sa.Column("issuer", sa.String(512)),
+    sa.Column("audience", sa.String(512)),
+)
+
+tenant_keys = sa.Table(
+    "tenant_keys",
+    write_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("key_id", sa.String(64), primary_key=True),
+    sa.Column("algorithm", sa.String(16), nullable=False),
+    sa.Column("material", sa.Text, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("retired_at", Timestamp),
 )
 
 comments = sa.Table(

@@ -8,7 +8,8 @@ import orjson
 from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
 
-from threadline.api.dependencies import CommandActorDep, ContainerDep, CorrelationDep
+from threadline.api.dependencies import CommandActorDep, ContainerDep, CorrelationDep, ReadingActorDep
+from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import command_response, json_bytes
 from threadline.api.schemas import AuditPage, CommandAccepted, DeleteCommentBody
 from threadline.application.command_runner import CommandContext
@@ -16,7 +17,7 @@ from threadline.application.commands.hard_delete_comment import hard_delete_comm
 from threadline.application.queries.audit_trail import audit_cursor_position, audit_trail
 from threadline.domain.commands import HardDeleteComment
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERROR_RESPONSES)
 
 
 @router.delete(
@@ -41,7 +42,7 @@ async def hard_delete(
 
 @router.get("/audit", response_model=AuditPage, summary="The audit trail from the event log (admin)")
 async def audit(
-    actor: CommandActorDep,
+    actor: ReadingActorDep,
     container: ContainerDep,
     cursor: Annotated[
         str | None, Query(max_length=200, description="next_cursor of the previous page")

@@ -15,8 +15,10 @@ from threadline.api.dependencies import (
     CorrelationDep,
     MinPosition,
     OptionalActorDep,
+    ReadingActorDep,
     ReadTenantDep,
 )
+from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import command_response, json_bytes, read_plan
 from threadline.api.routes.thread_params import PageParams, page_query
 from threadline.api.schemas import (
@@ -49,7 +51,7 @@ from threadline.domain.commands import (
     UpdateComment,
 )
 
-router = APIRouter(prefix="/v1/comments", tags=["comments"])
+router = APIRouter(prefix="/v1/comments", tags=["comments"], responses=ERROR_RESPONSES)
 
 
 @router.post("", status_code=201, response_model=CommandAccepted, summary="Create a comment or a reply")
@@ -193,7 +195,7 @@ async def replies(
 
 @router.get("/{comment_id}/history", response_model=EditHistory, summary="Edit history (author and staff)")
 async def history(
-    comment_id: str, actor: CommandActorDep, container: ContainerDep, min_position: MinPosition = None
+    comment_id: str, actor: ReadingActorDep, container: ContainerDep, min_position: MinPosition = None
 ) -> Response:
     plan = await read_plan(container, min_position)
     edits = await edit_history(actor, comment_id, plan.reader)

@@ -18,7 +18,12 @@ async def healthz() -> Response:
     return json_bytes(b'{"status":"ok"}')
 
 
-@router.get("/readyz", response_model=Health, summary="The databases answer and the schema is current")
+@router.get(
+    "/readyz",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "Not ready: a database is down or out of date"}},
+    summary="The databases answer and the schema is current",
+)
 async def readyz(container: ContainerDep) -> Response:
     try:
         await container.ensure_schema_current()

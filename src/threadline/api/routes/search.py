@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from threadline.api.dependencies import ContainerDep, MinPosition, OptionalActorDep, ReadTenantDep
+from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import json_bytes, read_plan
 from threadline.api.schemas import SearchPage
 from threadline.application.queries.liked_overlay import overlay_likes
 from threadline.application.queries.search_comments import search_comments
 
-router = APIRouter(prefix="/v1", tags=["search"])
+router = APIRouter(prefix="/v1", tags=["search"], responses=ERROR_RESPONSES)
 
 
 @router.get("/search", response_model=SearchPage, summary="Search comments, ranked, with snippets")

@@ -9,15 +9,16 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from threadline.api.dependencies import ContainerDep, MinPosition, OptionalActorDep, ReadTenantDep
+from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import json_bytes, read_plan, viewer_of
 from threadline.api.routes.thread_params import PageParams, page_query
-from threadline.api.schemas import CommentPage, Counts
+from threadline.api.schemas import ENTITY_TYPE_RULE, CommentPage, Counts
 from threadline.application.queries.cache_scopes import thread_scope
 from threadline.application.queries.entity_counts import entity_counts
 from threadline.application.queries.liked_overlay import overlay_likes
 from threadline.application.queries.thread_page import cached_thread_page
 
-router = APIRouter(prefix="/v1", tags=["threads"])
+router = APIRouter(prefix="/v1", tags=["threads"], responses=ERROR_RESPONSES)
 
 
 @router.get(
@@ -60,7 +61,7 @@ async def thread(
 async def counts(
     tenant_id: ReadTenantDep,
     container: ContainerDep,
-    entity_type: Annotated[str, Query(max_length=64)],
+    entity_type: Annotated[str, Query(max_length=64, json_schema_extra=ENTITY_TYPE_RULE)],
     entity_id: Annotated[list[str], Query(description="Repeat for each entity (max 100)")],
     min_position: MinPosition = None,
 ) -> Response:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import ORJSONResponse
 
 from threadline import __version__
+from threadline.api.cors import TenantCors
 from threadline.api.middleware import BodySizeLimit, SecurityHeaders
 from threadline.api.problems import install_problem_handlers
 from threadline.api.routes import admin, comments, health, operator, search, threads
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, container: Threadline | None = 
     app.state.threadline = threadline
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=threadline.settings.max_body_bytes)
+    app.add_middleware(TenantCors, container=threadline)
     app.add_middleware(SecurityHeaders)
     for module in (comments, threads, search, admin, operator, health):
         app.include_router(module.router)

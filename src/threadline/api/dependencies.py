@@ -125,6 +125,8 @@ async def read_tenant(
             raise TenantNotFound()
         if tenant.status is not TenantStatus.ACTIVE:
             raise TenantDisabled()
+        if not tenant.settings.public_reads:
+            raise AuthenticationRequired("this tenant's comments are for its signed-in users only")
         tenant_id = x_tenant_id
     else:
         tenant_id = x_tenant_id

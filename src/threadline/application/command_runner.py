@@ -30,6 +30,7 @@ class CommandContext:
     correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     command_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     now: str = field(default_factory=utc_now)
+    allowed_entity_types: tuple[str, ...] | None = None  # the tenant's setting; None: any
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import Protocol, Self
 from threadline.domain.comment import Comment
 from threadline.domain.events import DomainEvent, EventMetadata
 from threadline.domain.search_query import SearchQuery
-from threadline.domain.tenant import KeyAlgorithm, SigningKey, Tenant, TenantStatus
+from threadline.domain.tenant import KeyAlgorithm, SigningKey, Tenant, TenantSettings, TenantStatus
 
 JsonObject = dict[str, object]
 
@@ -292,6 +292,7 @@ class TenantDirectory(Protocol):
         self, tenant_id: str, algorithm: KeyAlgorithm, public_key: str | None = None
     ) -> tuple[Tenant, SigningKey]: ...
     async def retire_key(self, tenant_id: str, key_id: str) -> Tenant: ...
+    async def set_settings(self, tenant_id: str, settings: TenantSettings) -> Tenant: ...
 
 
 class ViewCounter(Protocol):

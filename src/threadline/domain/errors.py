@@ -166,3 +166,8 @@ class OperatorApiDisabled(DomainError):
     kind = ErrorKind.FORBIDDEN
     code = "operator_api_disabled"
     title = "The operator API is off: set THREADLINE_OPERATOR_KEY to turn it on"
+
+
+class EntityTypeNotAllowed(DomainError):
+    code = "entity_type_not_allowed"
+    title = "This tenant does not take comments on this entity type"

@@ -33,6 +33,34 @@ class SigningKey:
 
 
 @dataclass(frozen=True, slots=True)
+class TenantSettings:
+    """What each tenant decides for itself."""
+
+    allowed_origins: tuple[str, ...] = ()  # browser origins allowed to call the API (CORS)
+    allowed_entity_types: tuple[str, ...] | None = None  # None: any entity type
+    public_reads: bool = True  # False: reading needs a token of this tenant
+
+    @classmethod
+    def from_json(cls, raw: object) -> TenantSettings:
+        data = raw if isinstance(raw, dict) else {}
+        types = data.get("allowed_entity_types")
+        return cls(
+            allowed_origins=tuple(str(o) for o in data.get("allowed_origins") or ()),
+            allowed_entity_types=tuple(str(t) for t in types) if isinstance(types, list) else None,
+            public_reads=bool(data.get("public_reads", True)),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "allowed_origins": list(self.allowed_origins),
+            "allowed_entity_types": list(self.allowed_entity_types)
+            if self.allowed_entity_types is not None
+            else None,
+            "public_reads": self.public_reads,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Tenant:
     id: str
     name: str
@@ -42,6 +70,7 @@ class Tenant:
     keys: tuple[SigningKey, ...] = field(default=())
     issuer: str | None = None
     audience: str | None = None
+    settings: TenantSettings = field(default_factory=TenantSettings)
 
     @property
     def active_keys(self) -> tuple[SigningKey, ...]:

@@ -28,6 +28,7 @@ tenants = sa.Table(
     sa.Column("status", sa.String(16), nullable=False, server_default="ACTIVE"),
     sa.Column("issuer", sa.String(512)),
     sa.Column("audience", sa.String(512)),
+    sa.Column("settings", Json, nullable=False, server_default="{}"),
 )
 
 tenant_keys = sa.Table(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from threadline.adapters.sql.schema import tenant_keys, tenants
 from threadline.application.command_runner import utc_now
 from threadline.domain.errors import InvalidCommand, TenantNotFound
-from threadline.domain.tenant import KeyAlgorithm, SigningKey, Tenant, TenantStatus
+from threadline.domain.tenant import KeyAlgorithm, SigningKey, Tenant, TenantSettings, TenantStatus
 
 
 def new_secret() -> str:
@@ -114,6 +114,10 @@ class SqlTenantDirectory:
             )
         return await self._existing(tenant_id), key
 
+    async def set_settings(self, tenant_id: str, settings: TenantSettings) -> Tenant:
+        await self._update(tenant_id, settings=settings.to_json())
+        return await self._existing(tenant_id)
+
     async def retire_key(self, tenant_id: str, key_id: str) -> Tenant:
         async with self._engine.begin() as connection:
             result = await connection.execute(
@@ -155,4 +159,5 @@ def _tenant(row: Any, keys: tuple[SigningKey, ...]) -> Tenant:
         keys=keys,
         issuer=row.issuer,
         audience=row.audience,
+        settings=TenantSettings.from_json(row.settings),
     )

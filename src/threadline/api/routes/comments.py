@@ -66,7 +66,10 @@ async def create(
         content_format=ContentFormat(body.content_format),
         parent_id=body.parent_id,
     )
-    outcome = await container.runner.run(create_comment, command, CommandContext(actor, correlation))
+    tenant = await container.verifier.tenant(actor.tenant_id)
+    allowed = tenant.settings.allowed_entity_types if tenant is not None else None
+    context = CommandContext(actor, correlation, allowed_entity_types=allowed)
+    outcome = await container.runner.run(create_comment, command, context)
     return command_response(outcome, status=201, with_comment=True)
 
 

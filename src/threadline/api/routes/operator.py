@@ -3,6 +3,7 @@ operators manage tenants only and never act on comments."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import orjson
@@ -13,8 +14,11 @@ from starlette.responses import Response
 from threadline.api.dependencies import ContainerDep, OperatorDep
 from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import json_bytes
-from threadline.domain.tenant import KeyAlgorithm, SigningKey, Tenant, TenantStatus
+from threadline.domain.errors import InvalidCommand
+from threadline.domain.rules import entity_type_is_valid
+from threadline.domain.tenant import KeyAlgorithm, SigningKey, Tenant, TenantSettings, TenantStatus
 
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
 router = APIRouter(
     prefix="/v1/operator/tenants", tags=["operator"], dependencies=[OperatorDep], responses=ERROR_RESPONSES
 )
@@ -37,6 +41,13 @@ class TenantClaims(BaseModel):
     audience: str | None = Field(default=None, max_length=512, description="Required `aud` of tokens")
 
 
+class SettingsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    allowed_origins: list[str] = Field(default_factory=list, max_length=100, description="CORS origins")
+    allowed_entity_types: list[str] | None = Field(default=None, max_length=100, description="None: any")
+    public_reads: bool = Field(default=True, description="False: reads need a token of this tenant")
+
+
 class KeyView(BaseModel):
     key_id: str
     algorithm: str
@@ -52,6 +63,7 @@ class TenantView(BaseModel):
     issuer: str | None
     audience: str | None
     keys: list[KeyView]
+    settings: SettingsBody
     secret: str | None = Field(
         default=None, description="Shown once, when a tenant or an HS256 key is created"
     )
@@ -74,6 +86,7 @@ def _view(tenant: Tenant, secret: SigningKey | None = None) -> dict[str, object]
             }
             for k in tenant.keys
         ],
+        "settings": tenant.settings.to_json(),
         "secret": secret.material if secret is not None and secret.algorithm is KeyAlgorithm.HS256 else None,
     }
 
@@ -133,5 +146,26 @@ async def add_key(tenant_id: str, body: NewKey, container: ContainerDep) -> Resp
 @router.delete("/{tenant_id}/keys/{key_id}", response_model=TenantView, summary="Retire a signing key")
 async def retire_key(tenant_id: str, key_id: str, container: ContainerDep) -> Response:
     tenant = await container.tenants.retire_key(tenant_id, key_id)
+    container.verifier.forget(tenant_id)
+    return _send(_view(tenant))
+
+
+@router.put("/{tenant_id}/settings", response_model=TenantView, summary="Set the tenant's settings")
+async def put_settings(tenant_id: str, body: SettingsBody, container: ContainerDep) -> Response:
+    for entity_type in body.allowed_entity_types or ():
+        entity_type_is_valid(entity_type)
+    for origin in body.allowed_origins:
+        if not ORIGIN.fullmatch(origin):
+            raise InvalidCommand(
+                f"{origin!r} is not an origin like https://example.com", field="allowed_origins"
+            )
+    settings = TenantSettings(
+        allowed_origins=tuple(body.allowed_origins),
+        allowed_entity_types=tuple(body.allowed_entity_types)
+        if body.allowed_entity_types is not None
+        else None,
+        public_reads=body.public_reads,
+    )
+    tenant = await container.tenants.set_settings(tenant_id, settings)
     container.verifier.forget(tenant_id)
     return _send(_view(tenant))

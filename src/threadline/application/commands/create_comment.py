@@ -7,7 +7,7 @@ from threadline.application.ports import PendingEvent, UnitOfWork
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import CreateComment
 from threadline.domain.comment import Comment, Status, child_path, create_fingerprint
-from threadline.domain.errors import IdempotencyConflict, ParentNotFound, ParentNotLive
+from threadline.domain.errors import EntityTypeNotAllowed, IdempotencyConflict, ParentNotFound, ParentNotLive
 from threadline.domain.events import CommentCreated
 from threadline.domain.rules import (
     comment_id_is_valid,
@@ -35,6 +35,8 @@ async def create_comment(
     actor = ctx.actor
     ensure_allowed(actor, Action.CREATE)
     cmd = validated(cmd)
+    if ctx.allowed_entity_types is not None and cmd.entity_type not in ctx.allowed_entity_types:
+        raise EntityTypeNotAllowed(field="entity_type")
     fingerprint = create_fingerprint(actor.tenant_id, actor.user_id, cmd)
 
     existing = await uow.comments.get(actor.tenant_id, cmd.comment_id)

@@ -25,6 +25,7 @@ from threadline.adapters.sql.replicas import ReadRouter
 from threadline.adapters.sql.schema_migrations import is_current, upgrade
 from threadline.adapters.sql.tenant_directory import SqlTenantDirectory
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
+from threadline.adapters.sql.user_data import SqlUserData
 from threadline.application.command_runner import CommandPolicy, CommandRunner
 from threadline.application.ports import PageCache, RateLimiter, ViewCounter
 from threadline.application.projection.projector import ProjectionSignal, Projector
@@ -54,6 +55,7 @@ class Threadline:
     verifier: TokenVerifier
     signal: ProjectionSignal
     views: ViewCounter
+    user_data: SqlUserData | None = None
     rate_limiter: RateLimiter | None = None
     redis: Redis | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -194,6 +196,7 @@ def build(settings: Settings) -> Threadline:
         verifier=TokenVerifier(tenants, leeway_seconds=settings.token_leeway_seconds),
         signal=signal,
         views=views,
+        user_data=SqlUserData(write_db.reader, read_db.reader),
         rate_limiter=_rate_limiter(settings),
         redis=redis,
     )

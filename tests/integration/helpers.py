@@ -79,9 +79,10 @@ async def stored_text(container: Threadline) -> str:
 
 
 async def cached_text(container: Threadline) -> str:
-    """Every value the Redis cache holds for this container (empty without Redis)."""
+    """Every page the cache holds for this container, in Redis or in memory."""
     if container.redis is None:
-        return ""
+        pages = getattr(container.cache, "_pages", {})  # the in-memory cache of the embedded default
+        return "\n".join([repr(value) for bucket in pages.values() for value in list(bucket.values())])
     values = []
     async for key in container.redis.scan_iter(match=f"{container.settings.redis_prefix}*"):
         if await container.redis.type(key) == b"string":

@@ -39,6 +39,7 @@ class TenantSettings:
     allowed_origins: tuple[str, ...] = ()  # browser origins allowed to call the API (CORS)
     allowed_entity_types: tuple[str, ...] | None = None  # None: any entity type
     public_reads: bool = True  # False: reading needs a token of this tenant
+    users_may_erase_themselves: bool = False  # else only an admin erases a user
 
     @classmethod
     def from_json(cls, raw: object) -> TenantSettings:
@@ -48,6 +49,7 @@ class TenantSettings:
             allowed_origins=tuple(str(o) for o in data.get("allowed_origins") or ()),
             allowed_entity_types=tuple(str(t) for t in types) if isinstance(types, list) else None,
             public_reads=bool(data.get("public_reads", True)),
+            users_may_erase_themselves=bool(data.get("users_may_erase_themselves", False)),
         )
 
     def to_json(self) -> dict[str, object]:
@@ -57,6 +59,7 @@ class TenantSettings:
             if self.allowed_entity_types is not None
             else None,
             "public_reads": self.public_reads,
+            "users_may_erase_themselves": self.users_may_erase_themselves,
         }
 
 

@@ -20,6 +20,7 @@ class MemoryPageCache:
         self._max_entries = max_entries
         self._max_ttl = max_ttl
         self._tokens: TTLCache[str, str] = TTLCache(maxsize=max_entries * 2, ttl=token_ttl)
+        self._members: dict[str, set[str]] = {}  # scope -> its page keys, deleted on a bump
 
     def _bucket(self, ttl: float) -> TTLCache[str, bytes]:
         ttl = min(ttl, self._max_ttl)
@@ -35,9 +36,11 @@ class MemoryPageCache:
                 return value
         return None
 
-    async def set(self, key: str, value: bytes, ttl: float) -> None:
+    async def set(self, key: str, value: bytes, ttl: float, scope: str | None = None) -> None:
         if ttl > 0:
             self._bucket(ttl)[key] = value
+            if scope is not None:
+                self._members.setdefault(scope, set()).add(key)
 
     async def claim(self, key: str, ttl: float) -> bool:
         return True  # one process: the in-process single flight already coalesces rebuilds
@@ -51,10 +54,14 @@ class MemoryPageCache:
     async def bump(self, scopes: Iterable[str]) -> None:
         for scope in scopes:
             self._tokens[scope] = uuid.uuid4().hex
+            for key in self._members.pop(scope, ()):
+                for bucket in self._pages.values():
+                    bucket.pop(key, None)
 
     async def bump_epoch(self) -> None:
-        self._tokens.clear()
+        self.clear()
 
     def clear(self) -> None:
         self._pages.clear()
         self._tokens.clear()
+        self._members.clear()

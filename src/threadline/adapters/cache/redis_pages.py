@@ -61,13 +61,21 @@ class RedisPageCache:
             return None
         return value.encode() if isinstance(value, str) else bytes(value)
 
-    async def set(self, key: str, value: bytes, ttl: float) -> None:
+    async def set(self, key: str, value: bytes, ttl: float, scope: str | None = None) -> None:
         if not self._available() or ttl <= 0:
             return
         try:
-            await self._client.set(self._page_key(key), value, px=max(1, int(ttl * 1000)))
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.set(self._page_key(key), value, px=max(1, int(ttl * 1000)))
+                if scope is not None:
+                    pipe.sadd(self._members_key(scope), self._page_key(key))
+                    pipe.expire(self._members_key(scope), TOKEN_TTL_SECONDS)
+                await pipe.execute()
         except (RedisError, OSError) as error:
             self._failed(error)
+
+    def _members_key(self, scope: str) -> str:
+        return f"{self._prefix}members:{scope}"
 
     async def claim(self, key: str, ttl: float) -> bool:
         """Whether this process may rebuild the page (one rebuild at a time across processes)."""
@@ -104,10 +112,16 @@ class RedisPageCache:
         if not self._pending_bumps:
             return
         try:
+            scopes = list(self._pending_bumps)
             async with self._client.pipeline(transaction=False) as pipe:
-                for scope in self._pending_bumps:
+                for scope in scopes:
                     pipe.set(self._token_key(scope), uuid.uuid4().hex, ex=TOKEN_TTL_SECONDS)
-                await pipe.execute()
+                    pipe.smembers(self._members_key(scope))
+                    pipe.delete(self._members_key(scope))
+                replies = await pipe.execute()
+            stale = [key for members in replies[1::3] for key in members]
+            if stale:
+                await self._client.delete(*stale)  # unreachable already; now gone too
         except (RedisError, OSError) as error:
             self._failed(error)
             return

@@ -46,6 +46,7 @@ class SettingsBody(BaseModel):
     allowed_origins: list[str] = Field(default_factory=list, max_length=100, description="CORS origins")
     allowed_entity_types: list[str] | None = Field(default=None, max_length=100, description="None: any")
     public_reads: bool = Field(default=True, description="False: reads need a token of this tenant")
+    users_may_erase_themselves: bool = Field(default=False, description="Else only an admin erases a user")
 
 
 class KeyView(BaseModel):
@@ -165,6 +166,7 @@ async def put_settings(tenant_id: str, body: SettingsBody, container: ContainerD
         if body.allowed_entity_types is not None
         else None,
         public_reads=body.public_reads,
+        users_may_erase_themselves=body.users_may_erase_themselves,
     )
     tenant = await container.tenants.set_settings(tenant_id, settings)
     container.verifier.forget(tenant_id)

@@ -23,7 +23,13 @@ _POLL_SECONDS = 0.02
 
 
 async def cache_aside(
-    cache: PageCache, key: str, ttl: float, build: Callable[[], Awaitable[bytes]], *, wait: float = 0.25
+    cache: PageCache,
+    key: str,
+    ttl: float,
+    build: Callable[[], Awaitable[bytes]],
+    *,
+    wait: float = 0.25,
+    scope: str | None = None,
 ) -> bytes:
     cached = await cache.get(key)
     if cached is not None:
@@ -38,7 +44,7 @@ async def cache_aside(
         value = await _claim_or_wait(cache, key, wait)
         if value is None:
             value = await build()
-            await cache.set(key, value, ttl)
+            await cache.set(key, value, ttl, scope)
         future.set_result(value)
         return value
     except BaseException as error:

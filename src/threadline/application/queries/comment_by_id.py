@@ -32,9 +32,10 @@ async def comment_by_id(
     comment_id = comment_id_is_valid(comment_id)
     if cache is None:
         return orjson.dumps(public_node(await load_comment(tenant_id, comment_id, reader)))
-    token = await cache.token(comment_scope(tenant_id, comment_id))
+    scope = comment_scope(tenant_id, comment_id)
+    token = await cache.token(scope)
 
     async def build() -> bytes:
         return orjson.dumps(public_node(await load_comment(tenant_id, comment_id, reader)))
 
-    return await cache_aside(cache, f"comment\x1f{token}", ttl, build)
+    return await cache_aside(cache, f"comment\x1f{token}", ttl, build, scope=scope)

@@ -150,12 +150,13 @@ async def cached_thread_page(
     Stored as ``ids\nbody``: the body is sent as is; the ids let likes be laid over it."""
     if cache is None:
         return await build_thread_page(query, reader)
-    token = await cache.token(thread_scope(query.tenant_id, query.entity_type, query.entity_id))
+    scope = thread_scope(query.tenant_id, query.entity_type, query.entity_id)
+    token = await cache.token(scope)
 
     async def build() -> bytes:
         prepared = await build_thread_page(query, reader)
         return ",".join(prepared.comment_ids).encode() + b"\n" + prepared.body
 
-    stored = await cache_aside(cache, page_cache_key(query, token), ttl, build, wait=wait)
+    stored = await cache_aside(cache, page_cache_key(query, token), ttl, build, wait=wait, scope=scope)
     ids_blob, _, body = stored.partition(b"\n")
     return PreparedPage(body, tuple(ids_blob.decode().split(",")) if ids_blob else ())

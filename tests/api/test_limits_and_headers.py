@@ -61,7 +61,7 @@ async def test_a_user_over_the_write_limit_gets_429_with_retry_after(
     assert statuses == [201, 201, 201, 429]
     limited = await client.post("/v1/comments", json=comment("again"), headers=alice)
     assert limited.json()["code"] == "rate_limited"
-    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert int(limited.headers["Retry-After"]) in range(1, 61)
     bob = {"Authorization": f"Bearer {make_token('bob')}"}
     assert (await client.post("/v1/comments", json=comment("bob is fine"), headers=bob)).status_code == 201
     assert len(await container.events.read_after(0, 100)) == 4  # refused writes recorded nothing

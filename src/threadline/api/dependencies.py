@@ -73,32 +73,32 @@ async def enforce_rate_limit(
         raise RateLimited(retry_after)
 
 
-async def command_actor(
-    request: Request,
-    container: ContainerDep,
-    actor: ActorDep,
-    x_tenant_id: Annotated[str | None, Header(description="Optional; must match the token's tenant")] = None,
+TenantHeader = Annotated[str | None, Header(description="Optional; must match the token's tenant")]
+
+
+async def _tenant_actor(
+    request: Request, container: Threadline, actor: Actor, x_tenant_id: str | None, kind: str
 ) -> Actor:
     if x_tenant_id is not None and x_tenant_id != actor.tenant_id:
         raise TenantMismatch()
-    await enforce_rate_limit(container, request, "write", actor.tenant_id, actor)
+    await enforce_rate_limit(container, request, kind, actor.tenant_id, actor)
     return actor
+
+
+async def command_actor(
+    request: Request, container: ContainerDep, actor: ActorDep, x_tenant_id: TenantHeader = None
+) -> Actor:
+    return await _tenant_actor(request, container, actor, x_tenant_id, "write")
 
 
 CommandActorDep = Annotated[Actor, Depends(command_actor)]
 
 
 async def reading_actor(
-    request: Request,
-    container: ContainerDep,
-    actor: ActorDep,
-    x_tenant_id: Annotated[str | None, Header(description="Optional; must match the token's tenant")] = None,
+    request: Request, container: ContainerDep, actor: ActorDep, x_tenant_id: TenantHeader = None
 ) -> Actor:
-    """An authenticated read (history, audit): counted against the read limits."""
-    if x_tenant_id is not None and x_tenant_id != actor.tenant_id:
-        raise TenantMismatch()
-    await enforce_rate_limit(container, request, "read", actor.tenant_id, actor)
-    return actor
+    """An authenticated read (history, audit, export): counted against the read limits."""
+    return await _tenant_actor(request, container, actor, x_tenant_id, "read")
 
 
 ReadingActorDep = Annotated[Actor, Depends(reading_actor)]

@@ -85,7 +85,7 @@ async def test_api_workers_and_a_projector_worker_serve_and_stop_gracefully(
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
-            for _ in range(100):
+            for _ in range(300):  # up to 30 s for two workers to start on a busy machine
                 try:
                     if (await http.get("/readyz")).status_code == 200:
                         break

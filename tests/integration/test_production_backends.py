@@ -344,10 +344,10 @@ async def test_a_commit_in_one_process_wakes_projectors_in_others(databases: tup
     heard: list[int] = []
     worker.bus.subscribe(heard.append)  # type: ignore[union-attr]
     try:
-        await asyncio.sleep(0.3)  # let the worker's listener subscribe
+        await asyncio.wait_for(worker.bus.listening.wait(), 10)  # type: ignore[union-attr]
         tenant = await api.tenants.create("acme")
         await post(api, actor(tenant.id, "alice"), "wake up")
-        for _ in range(50):
+        for _ in range(250):
             if heard:
                 break
             await asyncio.sleep(0.02)

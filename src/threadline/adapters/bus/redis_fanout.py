@@ -26,6 +26,7 @@ class RedisBus:
         self._listeners: list[Callable[[int], None]] = []
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self.listening = asyncio.Event()  # set once subscribed: messages from then on are heard
         self.published = 0
 
     def subscribe(self, listener: Callable[[int], None]) -> None:
@@ -75,6 +76,7 @@ class RedisBus:
             try:
                 async with self._client.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
+                    self.listening.set()
                     backoff = 0.1
                     while not self._stopping:
                         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.25)

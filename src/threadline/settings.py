@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -75,10 +73,3 @@ class Settings(BaseSettings):
     @property
     def effective_read_database_url(self) -> str:
         return self.read_database_url or self.database_url
-
-    def sqlite_file(self) -> Path | None:
-        """The SQLite file behind the write database, if it is one."""
-        prefix = "sqlite+aiosqlite:///"
-        if self.database_url.startswith(prefix):
-            return Path(self.database_url[len(prefix) :])
-        return None

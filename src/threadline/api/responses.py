@@ -9,9 +9,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from threadline.adapters.rendering.content_html import ContentHtmlRenderer
 from threadline.application.command_runner import CommandOutcome
-from threadline.application.ports import CommentReader, PageCache
+from threadline.application.ports import CommentReader, ContentRenderer, PageCache
 from threadline.application.queries.read_your_writes import wait_for_position
 from threadline.bootstrap import Threadline
 from threadline.domain.comment import Comment
@@ -20,14 +19,13 @@ from threadline.domain.identity import Actor
 JSON = "application/json"
 POSITION_HEADER = "X-Threadline-Position"
 CONSISTENCY_HEADER = "X-Threadline-Consistency"
-_renderer = ContentHtmlRenderer()
 
 
 def json_bytes(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(body, status_code=status, media_type=JSON, headers=headers)
 
 
-def snapshot(comment: Comment) -> dict[str, object]:
+def snapshot(comment: Comment, renderer: ContentRenderer) -> dict[str, object]:
     live = comment.content is not None and comment.status.value == "ACTIVE"
     return {
         "id": comment.id,
@@ -40,7 +38,7 @@ def snapshot(comment: Comment) -> dict[str, object]:
         "author_avatar": comment.author_avatar if live else None,
         "author_role": comment.author_role if live else None,
         "content": comment.content if live else None,
-        "content_html": _renderer.render(comment.content, comment.content_format)
+        "content_html": renderer.render(comment.content, comment.content_format)
         if live and comment.content is not None
         else None,
         "content_format": comment.content_format,
@@ -54,8 +52,9 @@ def snapshot(comment: Comment) -> dict[str, object]:
 
 
 def command_response(
-    outcome: CommandOutcome, *, status: int = 200, with_comment: bool = False, **extra: object
+    outcome: CommandOutcome, *, status: int = 200, renderer: ContentRenderer | None = None, **extra: object
 ) -> Response:
+    """The command's result; with a ``renderer``, also the comment as the command left it."""
     comment = outcome.comment
     assert comment is not None
     body: dict[str, object] = {
@@ -65,8 +64,8 @@ def command_response(
         "status": "ACTIVE" if comment.status.value == "ACTIVE" else "DELETED",
         **extra,
     }
-    if with_comment:
-        body["comment"] = snapshot(comment)
+    if renderer is not None:
+        body["comment"] = snapshot(comment, renderer)
     return json_bytes(orjson.dumps(body), status, {POSITION_HEADER: str(outcome.position)})
 
 

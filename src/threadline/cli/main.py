@@ -11,9 +11,18 @@ import click
 
 from threadline.bootstrap import Threadline, build
 from threadline.domain.errors import DomainError
+from threadline.domain.tenant import Tenant
 from threadline.settings import Settings
 
 T = TypeVar("T")
+
+
+async def find_tenant(c: Threadline, tenant_ref: str) -> Tenant:
+    """A tenant by id or by name, or a clean CLI error."""
+    found = await c.tenants.get(tenant_ref) or await c.tenants.by_name(tenant_ref)
+    if found is None:
+        raise click.ClickException(f"no tenant {tenant_ref!r}")
+    return found
 
 
 def _run(work: Callable[[Threadline], Awaitable[T]]) -> T:
@@ -121,10 +130,7 @@ def _tenant_json(found: object, secret: str | None = None) -> str:
 
 
 async def _find(c: Threadline, tenant_ref: str) -> str:
-    found = await c.tenants.get(tenant_ref) or await c.tenants.by_name(tenant_ref)
-    if found is None:
-        raise click.ClickException(f"no tenant {tenant_ref!r}")
-    return found.id
+    return (await find_tenant(c, tenant_ref)).id
 
 
 @tenant.command("list")
@@ -214,9 +220,7 @@ def tenant_search_config(tenant_ref: str, config: str) -> None:
     from threadline.adapters.sql.search_index import set_search_config
 
     async def work(c: Threadline) -> str:
-        found = await c.tenants.get(tenant_ref) or await c.tenants.by_name(tenant_ref)
-        if found is None:
-            raise click.ClickException(f"no tenant {tenant_ref!r}")
+        found = await find_tenant(c, tenant_ref)
         async with c.read_db.writer.begin() as connection:
             await set_search_config(connection, found.id, config)
         return found.name
@@ -239,9 +243,7 @@ def token(
     from threadline.domain.identity import Role
 
     async def work(c: Threadline) -> str:
-        found = await c.tenants.get(tenant_ref) or await c.tenants.by_name(tenant_ref)
-        if found is None:
-            raise click.ClickException(f"no tenant {tenant_ref!r}")
+        found = await find_tenant(c, tenant_ref)
         return issue_token(
             found,
             user_id=user_id,

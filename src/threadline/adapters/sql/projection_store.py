@@ -93,13 +93,6 @@ class SqlProjectionStore:
             updated_at=row.updated_at,
         )
 
-    async def position(self, name: str) -> int:
-        async with self._engine.connect() as connection:
-            value = (
-                await connection.execute(sa.select(checkpoints.c.position).where(checkpoints.c.name == name))
-            ).scalar()
-        return int(value or 0)
-
     async def reset(self, name: str) -> None:
         async with self._engine.begin() as connection:
             for table in reversed(read_metadata.sorted_tables):

@@ -9,6 +9,7 @@ works for every language). The tenant is matched in every query.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -39,13 +40,16 @@ _TENANT_CONFIG = (
 )
 
 
-class SearchIndexWriter:
+class SearchIndexWriter(ABC):
+    """One per dialect: the projector indexes and un-indexes through it in its transaction."""
+
     @staticmethod
     def for_dialect(connection: AsyncConnection) -> SearchIndexWriter:
         if connection.dialect.name == "sqlite":
             return Fts5SearchIndex()
         return PostgresSearchIndex()
 
+    @abstractmethod
     async def add(
         self,
         connection: AsyncConnection,
@@ -54,11 +58,10 @@ class SearchIndexWriter:
         entity_type: str,
         entity_id: str,
         content: str,
-    ) -> None:
-        return None
+    ) -> None: ...
 
-    async def remove(self, connection: AsyncConnection, tenant_id: str, comment_id: str) -> None:
-        return None
+    @abstractmethod
+    async def remove(self, connection: AsyncConnection, tenant_id: str, comment_id: str) -> None: ...
 
 
 class Fts5SearchIndex(SearchIndexWriter):

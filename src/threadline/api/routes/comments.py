@@ -50,6 +50,7 @@ from threadline.domain.commands import (
     UnpinComment,
     UpdateComment,
 )
+from threadline.domain.rules import comment_id_is_valid
 
 router = APIRouter(prefix="/v1/comments", tags=["comments"], responses=ERROR_RESPONSES)
 
@@ -70,7 +71,7 @@ async def create(
     allowed = tenant.settings.allowed_entity_types if tenant is not None else None
     context = CommandContext(actor, correlation, allowed_entity_types=allowed)
     outcome = await container.runner.run(create_comment, command, context)
-    return command_response(outcome, status=201, with_comment=True)
+    return command_response(outcome, status=201, renderer=container.projector.renderer)
 
 
 @router.get("/{comment_id}", response_model=Comment, summary="One comment")
@@ -86,9 +87,9 @@ async def get_comment(
         tenant_id, comment_id, plan.reader, plan.cache, container.settings.cache_comment_ttl_seconds
     )
     if actor is not None:
-        body = await overlay_likes(
-            body, (str(orjson.loads(body)["id"]),), tenant_id, actor.user_id, plan.reader
-        )
+        # comment_by_id accepted the id, so its canonical form names the comment on the page.
+        liked_id = comment_id_is_valid(comment_id)
+        body = await overlay_likes(body, (liked_id,), tenant_id, actor.user_id, plan.reader)
     return json_bytes(body, headers=plan.headers)
 
 
@@ -103,7 +104,7 @@ async def edit(
     outcome = await container.runner.run(
         update_comment, UpdateComment(comment_id, body.content), CommandContext(actor, correlation)
     )
-    return command_response(outcome, with_comment=True)
+    return command_response(outcome, renderer=container.projector.renderer)
 
 
 @router.delete("/{comment_id}", response_model=CommandAccepted, summary="Delete a comment (soft)")

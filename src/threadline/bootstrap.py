@@ -20,9 +20,11 @@ from threadline.adapters.rendering.content_html import ContentHtmlRenderer
 from threadline.adapters.sql.comment_reader import SqlCommentReader
 from threadline.adapters.sql.engine import Database, is_transient, open_database
 from threadline.adapters.sql.event_log import SqlEventReader
+from threadline.adapters.sql.moderation_reader import SqlModerationReader
 from threadline.adapters.sql.projection_store import SqlProjectionStore
 from threadline.adapters.sql.replicas import ReadRouter
 from threadline.adapters.sql.schema_migrations import is_current, upgrade
+from threadline.adapters.sql.search_index import set_search_config
 from threadline.adapters.sql.tenant_directory import SqlTenantDirectory
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from threadline.adapters.sql.user_data import SqlUserData
@@ -56,10 +58,16 @@ class Threadline:
     signal: ProjectionSignal
     views: ViewCounter
     user_data: SqlUserData | None = None
+    moderation: SqlModerationReader | None = None
     rate_limiter: RateLimiter | None = None
     redis: Redis | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def set_search_config(self, tenant_id: str, config: str) -> None:
+        """Choose a tenant's text-search configuration and re-index its comments with it."""
+        async with self.read_db.writer.begin() as connection:
+            await set_search_config(connection, tenant_id, config)
 
     async def migrate(self) -> None:
         await upgrade(self.write_db.writer, "write")
@@ -197,6 +205,7 @@ def build(settings: Settings) -> Threadline:
         signal=signal,
         views=views,
         user_data=SqlUserData(write_db.reader, read_db.reader),
+        moderation=SqlModerationReader(router),
         rate_limiter=_rate_limiter(settings),
         redis=redis,
     )

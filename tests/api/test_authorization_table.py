@@ -12,8 +12,10 @@ import httpx
 import pytest
 
 from tests.api.support import Api, assert_problem
+from threadline.bootstrap import Threadline
 from threadline.domain.authorization import PERMISSIONS, Action
 from threadline.domain.identity import Role
+from threadline.domain.tenant import Tenant, TenantSettings
 
 ACTOR = "actor"
 OTHER_AUTHOR = "someone"
@@ -69,6 +71,59 @@ async def _read_audit(api: Api, comment_id: str, role: Role) -> httpx.Response:
     )
 
 
+async def _author(api: Api, comment_id: str) -> str:
+    return str((await api.comment(comment_id))["author_id"])
+
+
+async def _read_unpublished(api: Api, comment_id: str, role: Role) -> httpx.Response:
+    # The target awaits approval (see PENDING_TARGET): only its author and staff may read it.
+    await api.settle()
+    return await api.http.get(
+        f"/v1/comments/{comment_id}",
+        params={"min_position": api.log.value},
+        headers=api.auth(ACTOR, role),
+    )
+
+
+async def _approve(api: Api, comment_id: str, role: Role) -> httpx.Response:
+    return await api.send("POST", f"/v1/comments/{comment_id}/approve", user=ACTOR, role=role)
+
+
+async def _reject(api: Api, comment_id: str, role: Role) -> httpx.Response:
+    return await api.send("POST", f"/v1/comments/{comment_id}/reject", user=ACTOR, role=role)
+
+
+async def _report(api: Api, comment_id: str, role: Role) -> httpx.Response:
+    return await api.send(
+        "POST", f"/v1/comments/{comment_id}/report", user=ACTOR, role=role, json={"reason": "spam"}
+    )
+
+
+async def _read_queue(api: Api, comment_id: str, role: Role) -> httpx.Response:
+    return await api.http.get("/v1/moderation/queue", headers=api.auth(ACTOR, role))
+
+
+async def _ban(api: Api, comment_id: str, role: Role) -> httpx.Response:
+    # Whose comment it is decides the cell: banning oneself, or banning its author.
+    author = await _author(api, comment_id)
+    return await api.send("PUT", f"/v1/moderation/bans/{author}", user=ACTOR, role=role)
+
+
+async def _lock(api: Api, comment_id: str, role: Role) -> httpx.Response:
+    entity_id = (await api.comment(comment_id))["entity_id"]
+    return await api.send("PUT", f"/v1/entities/post/{entity_id}/lock", user=ACTOR, role=role)
+
+
+async def _export_user(api: Api, comment_id: str, role: Role) -> httpx.Response:
+    author = await _author(api, comment_id)
+    return await api.http.get(f"/v1/users/{author}/export", headers=api.auth(ACTOR, role))
+
+
+async def _erase_user(api: Api, comment_id: str, role: Role) -> httpx.Response:
+    author = await _author(api, comment_id)
+    return await api.send("DELETE", f"/v1/users/{author}", user=ACTOR, role=role)
+
+
 CALLS: dict[Action, Call] = {
     Action.CREATE: _create,
     Action.UPDATE: _update,
@@ -78,12 +133,29 @@ CALLS: dict[Action, Call] = {
     Action.PIN: _pin,
     Action.READ_HISTORY: _read_history,
     Action.READ_AUDIT: _read_audit,
+    Action.READ_UNPUBLISHED: _read_unpublished,
+    Action.APPROVE: _approve,
+    Action.REJECT: _reject,
+    Action.REPORT: _report,
+    Action.READ_QUEUE: _read_queue,
+    Action.BAN: _ban,
+    Action.LOCK: _lock,
+    Action.EXPORT_USER: _export_user,
+    Action.ERASE_USER: _erase_user,
 }
 
-# Unpin and unlike go through the same cells as pin and like.
+# A denied cell answers 403, except reading an unpublished comment: for whoever may not read it,
+# it does not exist.
+DENIED: dict[Action, tuple[int, str]] = {Action.READ_UNPUBLISHED: (404, "comment_not_found")}
+# Its target is written under pre-moderation by its author as a plain user, so it stays pending.
+PENDING_TARGET = {Action.READ_UNPUBLISHED}
+
+# Unpin, unlike, unban and unlock go through the same cells as pin, like, ban and lock.
 SIBLINGS: dict[Action, tuple[str, str]] = {
     Action.LIKE: ("DELETE", "/v1/comments/{id}/like"),
     Action.PIN: ("DELETE", "/v1/comments/{id}/pin"),
+    Action.BAN: ("DELETE", "/v1/moderation/bans/{author}"),
+    Action.LOCK: ("DELETE", "/v1/entities/post/{entity_id}/lock"),
 }
 
 CELLS = [
@@ -99,7 +171,7 @@ def test_every_action_has_an_endpoint_under_test() -> None:
 
 
 def test_the_table_is_the_one_the_issue_describes() -> None:
-    anyone, staff, admin = set(Role), {Role.MODERATOR, Role.ADMIN}, {Role.ADMIN}
+    anyone, staff, admin, nobody = set(Role), {Role.MODERATOR, Role.ADMIN}, {Role.ADMIN}, set[Role]()
     expected = {
         Action.CREATE: (anyone, anyone),
         Action.UPDATE: (anyone, staff),
@@ -109,15 +181,30 @@ def test_the_table_is_the_one_the_issue_describes() -> None:
         Action.PIN: (staff, staff),
         Action.READ_HISTORY: (anyone, staff),
         Action.READ_AUDIT: (admin, admin),
+        Action.READ_UNPUBLISHED: (anyone, staff),
+        Action.APPROVE: (staff, staff),
+        Action.REJECT: (staff, staff),
+        Action.REPORT: (nobody, anyone),
+        Action.READ_QUEUE: (staff, staff),
+        Action.BAN: (nobody, staff),
+        Action.LOCK: (staff, staff),
+        Action.EXPORT_USER: (anyone, admin),
+        Action.ERASE_USER: (anyone, admin),  # own: where the tenant allows self-erasure (it does here)
     }
     assert {action: (set(own), set(others)) for action, (own, others) in PERMISSIONS.items()} == expected
 
 
 @pytest.mark.parametrize(("action", "role", "own"), CELLS)
 async def test_each_cell_of_the_permissions_table_holds_over_http(
-    api: Api, action: Action, role: Role, own: bool
+    api: Api, container: Threadline, tenant: Tenant, action: Action, role: Role, own: bool
 ) -> None:
+    premoderation = action in PENDING_TARGET
+    settings = TenantSettings(users_may_erase_themselves=True, premoderation=premoderation)
+    await container.tenants.set_settings(tenant.id, settings)
+    container.verifier.forget(tenant.id)
     author, author_role = (ACTOR, role) if own else (OTHER_AUTHOR, Role.USER)
+    if premoderation:
+        author_role = Role.USER
     target = await api.create("the target comment", user=author, role=author_role)
     await api.edit(target["id"], "the target comment, edited", user=author, role=author_role)
     allowed = role in PERMISSIONS[action][0 if own else 1]
@@ -126,6 +213,10 @@ async def test_each_cell_of_the_permissions_table_holds_over_http(
 
     if allowed:
         assert response.is_success, response.text
+        if premoderation:
+            assert response.json()["status"] == "PENDING"
+    elif action in DENIED:
+        assert_problem(response, *DENIED[action])  # the call itself changed the comment: no check
     else:
         assert_problem(response, 403, "permission_denied")
         node = await api.comment(target["id"])
@@ -137,7 +228,8 @@ async def test_each_cell_of_the_permissions_table_holds_over_http(
         assert node["like_count"] == 0 and node["reply_count"] == 0
     if action in SIBLINGS:
         method, path = SIBLINGS[action]
-        sibling = await api.send(method, path.format(id=target["id"]), user=ACTOR, role=role)
+        where = path.format(id=target["id"], author=author, entity_id="p1")
+        sibling = await api.send(method, where, user=ACTOR, role=role)
         if allowed:
             assert sibling.is_success, sibling.text
         else:

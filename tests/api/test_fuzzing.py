@@ -137,6 +137,11 @@ class Fuzzer:
     async def seed(self) -> dict[str, list[str]]:
         """A few real comments, so generated requests also reach existing rows, not only 404s."""
         api = self.api
+        # Earlier operations may have locked these threads or banned these users: undo that first.
+        for path in ("/v1/entities/post/p1/lock", "/v1/entities/article/a-1/lock"):
+            await api.ok("DELETE", path, user="root", role=Role.ADMIN)
+        for user in ("alice", "bob"):
+            await api.ok("DELETE", f"/v1/moderation/bans/{user}", user="root", role=Role.ADMIN)
         root = await api.create("a *root* comment", content_format="markdown")
         reply = await api.reply(root, "a reply")
         other = await api.create("on another entity", entity_type="article", entity_id="a-1", user="bob")

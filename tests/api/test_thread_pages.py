@@ -149,6 +149,7 @@ async def test_a_limited_page_keeps_every_reply_under_its_own_root(api: Api) -> 
     assert page["meta"] == {
         "page": 1,
         "limit": 1,
+        "locked": False,
         "total": 2,
         "total_pages": 2,
         "next_cursor": page["meta"]["next_cursor"],
@@ -263,7 +264,7 @@ async def test_a_thread_without_comments_is_an_empty_page(api: Api) -> None:
 
     assert page == {
         "data": [],
-        "meta": {"page": 1, "limit": 20, "total": 0, "total_pages": 0, "next_cursor": None},
+        "meta": {"page": 1, "limit": 20, "locked": False, "total": 0, "total_pages": 0, "next_cursor": None},
     }
 
 

@@ -116,7 +116,7 @@ async def first_page_plans(container: Threadline, thread: str, log: StatementLog
     roots = await container.reader.page(TENANT, "post", thread, None, "newest", None, 0, 21)
     await container.reader.page(TENANT, "post", thread, None, "popular", None, 0, 21)
     await container.reader.children(TENANT, "post", thread, [str(r["id"]) for r in roots[:20]], 5)
-    await container.reader.root_count(TENANT, "post", thread)
+    await container.reader.thread_summary(TENANT, "post", thread)
     await container.reader.by_id(TENANT, str(roots[0]["id"]))
     await container.reader.liked_among(TENANT, "u1", [str(r["id"]) for r in roots])
     return [await explain(container, statement, params) for statement, params in log.statements]

@@ -21,10 +21,18 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
-from threadline.application.ports import CommentStore, EventAppender, PendingEvent, StoredEvent, UnitOfWork
+from threadline.application.ports import (
+    CommentStore,
+    EventAppender,
+    ModerationStore,
+    PendingEvent,
+    StoredEvent,
+    UnitOfWork,
+)
 from threadline.domain.comment import Comment
 from threadline.domain.errors import ConcurrencyConflict
-from threadline.domain.events import EventMetadata, redact
+from threadline.domain.events import EventMetadata, anonymize, redact
+from threadline.domain.moderation import Ban, ThreadLock
 
 CommentKey = tuple[str, str]
 LikeKey = tuple[str, str, str]
@@ -42,6 +50,9 @@ class FakeState:
     comments: dict[CommentKey, Comment] = field(default_factory=dict)
     likes: dict[LikeKey, LikeRecord] = field(default_factory=dict)
     events: list[StoredEvent] = field(default_factory=list)
+    reports: dict[LikeKey, bool] = field(default_factory=dict)  # (tenant, comment, user) -> open
+    bans: dict[tuple[str, str], Ban] = field(default_factory=dict)
+    locks: dict[tuple[str, str, str], ThreadLock] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return copy.deepcopy(self)
@@ -99,6 +110,54 @@ class FakeCommentStore:
             del self._state.likes[key]
 
 
+class FakeModerationStore:
+    """Reports, bans and locks of one transaction, with the same compare-and-set as the SQL store."""
+
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+        self.dirty = False
+
+    async def add_report(self, tenant_id: str, comment_id: str, user_id: str, reason: str, at: str) -> bool:
+        key = (tenant_id, comment_id, user_id)
+        if key in self._state.reports:
+            return False
+        self._state.reports[key] = True
+        self.dirty = True
+        return True
+
+    async def dismiss_reports(self, tenant_id: str, comment_id: str, at: str) -> int:
+        open_keys = [
+            k for k, is_open in self._state.reports.items() if k[:2] == (tenant_id, comment_id) and is_open
+        ]
+        for key in open_keys:
+            self._state.reports[key] = False
+        self.dirty = self.dirty or bool(open_keys)
+        return len(open_keys)
+
+    async def ban(self, tenant_id: str, user_id: str) -> Ban | None:
+        found = self._state.bans.get((tenant_id, user_id))
+        return copy.deepcopy(found) if found is not None else None
+
+    async def save_ban(self, ban: Ban, expected_version: int) -> None:
+        current = self._state.bans.get((ban.tenant_id, ban.user_id))
+        if (current.version if current else 0) != expected_version:
+            raise ConcurrencyConflict()
+        self._state.bans[(ban.tenant_id, ban.user_id)] = copy.deepcopy(ban)
+        self.dirty = True
+
+    async def thread_lock(self, tenant_id: str, entity_type: str, entity_id: str) -> ThreadLock | None:
+        found = self._state.locks.get((tenant_id, entity_type, entity_id))
+        return copy.deepcopy(found) if found is not None else None
+
+    async def save_thread_lock(self, lock: ThreadLock, expected_version: int) -> None:
+        key = (lock.tenant_id, lock.entity_type, lock.entity_id)
+        current = self._state.locks.get(key)
+        if (current.version if current else 0) != expected_version:
+            raise ConcurrencyConflict()
+        self._state.locks[key] = copy.deepcopy(lock)
+        self.dirty = True
+
+
 class FakeEventAppender:
     """The event log of one transaction: appends land in the private copy until commit."""
 
@@ -131,12 +190,12 @@ class FakeEventAppender:
                 tenant_id=tenant_id,
                 aggregate_id=item.aggregate_id,
                 aggregate_version=item.aggregate_version,
-                comment_id=item.event.comment_id,
+                comment_id=item.event.subject_comment_id,
                 event_type=item.event.event_type,
                 schema_version=item.event.schema_version,
                 payload=item.event.payload(),
                 metadata=dict(meta),
-                recorded_at=item.event.occurred_at,
+                recorded_at=str(item.event.payload()["occurred_at"]),
             )
             self._state.events.append(stored)
             self.appended.append(stored)
@@ -145,6 +204,12 @@ class FakeEventAppender:
 
     async def head(self) -> int:
         return self._state.events[-1].position if self._state.events else 0
+
+    async def anonymize_comment(self, tenant_id: str, comment_id: str) -> None:
+        self.dirty = True
+        for index, event in enumerate(self._state.events):
+            if (event.tenant_id, event.comment_id) == (tenant_id, comment_id):
+                self._state.events[index] = dataclasses.replace(event, payload=anonymize(dict(event.payload)))
 
     async def redact_comment(self, tenant_id: str, comment_id: str) -> None:
         self.redacted.append((tenant_id, comment_id))
@@ -186,6 +251,7 @@ class FakeDatabase:
 
 class FakeUnitOfWork:
     comments: CommentStore
+    moderation: ModerationStore
     events: EventAppender
 
     def __init__(self, database: FakeDatabase) -> None:
@@ -200,7 +266,9 @@ class FakeUnitOfWork:
         self._working = self._database.snapshot()
         self.fake_comments = FakeCommentStore(self._working)
         self.fake_events = FakeEventAppender(self._working, fail=self._database.fail_appends)
+        self.fake_moderation = FakeModerationStore(self._working)
         self.comments, self.events = self.fake_comments, self.fake_events
+        self.moderation = self.fake_moderation
         self._database.last_uow = self
         if self._database.on_enter is not None:
             await self._database.on_enter(self._database)
@@ -208,7 +276,7 @@ class FakeUnitOfWork:
 
     @property
     def wrote(self) -> bool:
-        return self.fake_comments.dirty or self.fake_events.dirty
+        return self.fake_comments.dirty or self.fake_events.dirty or self.fake_moderation.dirty
 
     async def commit(self) -> None:
         assert self._working is not None, "commit outside the unit of work"

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from threadline.domain.authorization import PERMISSIONS, Action, ensure_allowed, is_allowed
+from threadline.domain.authorization import PERMISSIONS, Action, ensure_allowed, ensure_may_erase, is_allowed
 from threadline.domain.errors import PermissionDenied
 from threadline.domain.identity import Actor, Role
 
@@ -22,6 +22,15 @@ EXPECTED: dict[Action, tuple[set[Role], set[Role]]] = {
     Action.PIN: ({M, A}, {M, A}),
     Action.READ_HISTORY: ({U, M, A}, {M, A}),
     Action.READ_AUDIT: ({A}, {A}),
+    Action.READ_UNPUBLISHED: ({U, M, A}, {M, A}),
+    Action.APPROVE: ({M, A}, {M, A}),
+    Action.REJECT: ({M, A}, {M, A}),
+    Action.REPORT: (set(), {U, M, A}),
+    Action.READ_QUEUE: ({M, A}, {M, A}),
+    Action.BAN: (set(), {M, A}),
+    Action.LOCK: ({M, A}, {M, A}),
+    Action.EXPORT_USER: ({U, M, A}, {A}),
+    Action.ERASE_USER: ({U, M, A}, {A}),  # own: only where the tenant allows self-erasure
 }
 
 CELLS = [(action, role, own) for action, role, own in itertools.product(Action, Role, (True, False))]
@@ -70,3 +79,19 @@ def test_a_user_id_that_only_looks_alike_is_not_the_author() -> None:
 
 def test_staff_roles_are_exactly_moderator_and_admin() -> None:
     assert {r for r in Role if r.is_staff} == {M, A}
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("tenant_allows", [True, False])
+def test_erasing_oneself_needs_the_tenant_s_consent_unless_admin(role: Role, tenant_allows: bool) -> None:
+    me = actor(role, "me")
+    if tenant_allows or role is A:
+        ensure_may_erase(me, "me", tenant_allows)
+    else:
+        with pytest.raises(PermissionDenied):
+            ensure_may_erase(me, "me", tenant_allows)
+    if role is A:
+        ensure_may_erase(me, "someone-else", tenant_allows)
+    else:
+        with pytest.raises(PermissionDenied):
+            ensure_may_erase(me, "someone-else", tenant_allows)

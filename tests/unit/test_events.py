@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from threadline.application.projection.comment_views import APPLY
+from threadline.application.projection.moderation_views import APPLY
 from threadline.domain import events as events_module
 from threadline.domain.events import (
     EVENT_TYPES,
@@ -23,6 +23,8 @@ from threadline.domain.events import (
     CommentUnpinned,
     CommentUpdated,
     DomainEvent,
+    LoggedEvent,
+    anonymize,
     redact,
 )
 
@@ -49,6 +51,10 @@ SAMPLES: list[DomainEvent] = [
     CommentUnliked(**BASE, user_id="bob"),
     CommentPinned(**BASE),
     CommentUnpinned(**BASE),
+    events_module.CommentApproved(**BASE, reports_dismissed=2),
+    events_module.CommentRejected(**BASE, reason="off-topic"),
+    events_module.CommentReported(**BASE, user_id="carol", reason="Alice posted my address"),
+    events_module.CommentAnonymized(**BASE),
 ]
 
 # What a hard delete must blank in each event type, as the issue describes personal data.
@@ -61,14 +67,22 @@ PERSONAL: dict[str, set[str]] = {
     "CommentUnliked": set(),
     "CommentPinned": set(),
     "CommentUnpinned": set(),
+    "CommentApproved": set(),
+    "CommentRejected": set(),
+    "CommentReported": {"reason"},  # the reporter's own words
+    "CommentAnonymized": set(),
+    "UserBanned": set(),
+    "UserUnbanned": set(),
+    "ThreadLocked": set(),
+    "ThreadUnlocked": set(),
 }
 
 
-def all_event_classes() -> set[type[DomainEvent]]:
+def all_event_classes() -> set[type[LoggedEvent]]:
     return {
         obj
         for _, obj in inspect.getmembers(events_module, inspect.isclass)
-        if issubclass(obj, DomainEvent) and obj is not DomainEvent
+        if issubclass(obj, LoggedEvent) and obj not in (LoggedEvent, DomainEvent)
     }
 
 
@@ -78,7 +92,7 @@ def test_every_event_class_is_registered_under_its_own_type_name() -> None:
         assert cls.event_type == name == cls.__name__
 
 
-def test_the_registry_holds_exactly_the_issues_eight_events() -> None:
+def test_the_registry_holds_exactly_the_comment_and_moderation_events() -> None:
     assert set(EVENT_TYPES) == set(PERSONAL)
 
 
@@ -87,7 +101,7 @@ def test_the_projector_applies_every_registered_event_type() -> None:
 
 
 @pytest.mark.parametrize("cls", list(EVENT_TYPES.values()), ids=list(EVENT_TYPES))
-def test_personal_fields_name_real_payload_fields(cls: type[DomainEvent]) -> None:
+def test_personal_fields_name_real_payload_fields(cls: type[LoggedEvent]) -> None:
     field_names = {f.name for f in dataclasses.fields(cls)}
     assert set(cls.personal_fields) <= field_names
     assert cls.schema_version >= 1
@@ -164,3 +178,17 @@ def test_redact_is_idempotent_and_only_ever_writes_none(event_type: str, payload
     assert set(once) == set(payload)
     for key, value in once.items():
         assert value is None or value == payload[key]
+
+
+def test_anonymizing_keeps_the_words_and_drops_the_name_and_avatar() -> None:
+    anonymized = anonymize(SAMPLES[0].payload())
+    assert anonymized["content"] == "my secret thoughts"
+    assert anonymized["author_name"] is None and anonymized["author_avatar"] is None
+    assert "Alice Liddell" not in repr(anonymized) and "alice.png" not in repr(anonymized)
+
+
+def test_events_about_users_and_threads_are_filed_under_no_comment() -> None:
+    ban = events_module.UserBanned(user_id="mallory", occurred_at="2024-01-01T00:00:00Z", reason="spam")
+    lock = events_module.ThreadLocked(entity_type="post", entity_id="p1", occurred_at="2024-01-01T00:00:00Z")
+    assert ban.subject_comment_id == "" and lock.subject_comment_id == ""
+    assert SAMPLES[0].subject_comment_id == "c1"

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
+from threadline.application.command_runner import CommandContext
 from threadline.bootstrap import Threadline
 from threadline.domain.errors import (
     AuthenticationRequired,
@@ -22,7 +23,7 @@ from threadline.domain.errors import (
     TenantRequired,
 )
 from threadline.domain.identity import Actor
-from threadline.domain.tenant import TenantStatus
+from threadline.domain.tenant import TenantSettings, TenantStatus
 
 _CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -146,6 +147,17 @@ def correlation_id(
 
 
 CorrelationDep = Annotated[str, Depends(correlation_id)]
+
+
+async def command_context(
+    container: ContainerDep, actor: CommandActorDep, correlation: CorrelationDep
+) -> CommandContext:
+    """The command's actor with the tenant's settings (pre-moderation, entity types) attached."""
+    tenant = await container.verifier.tenant(actor.tenant_id)
+    return CommandContext(actor, correlation, tenant_settings=tenant.settings if tenant else TenantSettings())
+
+
+CommandContextDep = Annotated[CommandContext, Depends(command_context)]
 
 
 MinPosition = Annotated[

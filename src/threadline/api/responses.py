@@ -13,7 +13,7 @@ from threadline.application.command_runner import CommandOutcome
 from threadline.application.ports import CommentReader, ContentRenderer, PageCache
 from threadline.application.queries.read_your_writes import wait_for_position
 from threadline.bootstrap import Threadline
-from threadline.domain.comment import Comment
+from threadline.domain.comment import Comment, Status
 from threadline.domain.identity import Actor
 
 JSON = "application/json"
@@ -25,8 +25,13 @@ def json_bytes(body: bytes, status: int = 200, headers: dict[str, str] | None = 
     return Response(body, status_code=status, media_type=JSON, headers=headers)
 
 
+def public_status(comment: Comment) -> str:
+    """The status a client sees: an erased comment is simply deleted."""
+    return "DELETED" if comment.status is Status.HARD_DELETED else comment.status.value
+
+
 def snapshot(comment: Comment, renderer: ContentRenderer) -> dict[str, object]:
-    live = comment.content is not None and comment.status.value == "ACTIVE"
+    live = comment.content is not None and comment.status in (Status.ACTIVE, Status.PENDING)
     return {
         "id": comment.id,
         "entity_type": comment.entity_type,
@@ -42,7 +47,7 @@ def snapshot(comment: Comment, renderer: ContentRenderer) -> dict[str, object]:
         if live and comment.content is not None
         else None,
         "content_format": comment.content_format,
-        "status": "ACTIVE" if comment.status.value == "ACTIVE" else "DELETED",
+        "status": public_status(comment),
         "is_pinned": comment.is_pinned,
         "is_edited": comment.edited_at is not None,
         "created_at": comment.created_at,
@@ -61,7 +66,7 @@ def command_response(
         "id": comment.id,
         "position": outcome.position,
         "changed": outcome.changed,
-        "status": "ACTIVE" if comment.status.value == "ACTIVE" else "DELETED",
+        "status": public_status(comment),
         **extra,
     }
     if renderer is not None:

@@ -62,7 +62,7 @@ class Comment(BaseModel):
     content: str | None
     content_html: str | None
     content_format: str
-    status: Literal["ACTIVE", "DELETED"]
+    status: Literal["PENDING", "ACTIVE", "REJECTED", "DELETED"]
     is_pinned: bool
     is_edited: bool
     like_count: int
@@ -78,6 +78,7 @@ class Comment(BaseModel):
 class PageMeta(BaseModel):
     page: int
     limit: int
+    locked: bool | None = Field(default=None, description="Thread pages: no new comments while locked")
     total: int
     total_pages: int
     next_cursor: str | None
@@ -86,6 +87,11 @@ class PageMeta(BaseModel):
 class CommentPage(BaseModel):
     data: list[Comment]
     meta: PageMeta
+    pending: list[Comment] | None = Field(
+        default=None,
+        description="Under pre-moderation, for a signed-in caller: their comments awaiting approval "
+        "(a moderator: all of the thread's)",
+    )
 
 
 class SearchHit(Comment):
@@ -154,7 +160,7 @@ class AuditEvent(BaseModel):
     event_id: str
     aggregate_id: str
     aggregate_version: int
-    comment_id: str
+    comment_id: str | None = Field(description="None for events about a user (bans) or a thread (locks)")
     event_type: str
     schema_version: int
     payload: dict[str, object]
@@ -198,3 +204,79 @@ class Problem(BaseModel):
     errors: list[ProblemIssue] | None = Field(
         default=None, description="Each invalid input (validation_failed)"
     )
+
+
+class ReasonBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class ReportBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=1000, examples=["spam"])
+
+
+class BanBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=1000)
+    expires_at: str | None = Field(
+        default=None,
+        description="ISO-8601 with a time zone; omitted: until lifted",
+        examples=["2030-01-01T00:00:00Z"],
+    )
+
+
+class ModerationAccepted(BaseModel):
+    position: int = Field(description="Log position of the command's event: pass as min_position to read it")
+    changed: bool = Field(description="False when the command was a repeat and changed nothing")
+
+
+class BanResult(ModerationAccepted):
+    user_id: str
+    banned: bool
+
+
+class LockResult(ModerationAccepted):
+    entity_type: str
+    entity_id: str
+    locked: bool
+
+
+class Report(BaseModel):
+    user_id: str
+    reason: str | None
+    reported_at: str
+
+
+class QueueItem(BaseModel):
+    comment: Comment
+    pending: bool = Field(description="Awaiting approval (pre-moderation)")
+    report_count: int = Field(description="Open reports")
+    last_reported_at: str | None
+    reports: list[Report] = Field(description="The most recent open reports")
+
+
+class CursorMeta(BaseModel):
+    limit: int
+    next_cursor: str | None
+
+
+class ModerationQueue(BaseModel):
+    data: list[QueueItem]
+    meta: CursorMeta
+
+
+class BannedUser(BaseModel):
+    user_id: str
+    reason: str | None
+    expires_at: str | None
+    banned_by: str
+    banned_at: str
+
+
+class BannedUsers(BaseModel):
+    data: list[BannedUser]
+    meta: CursorMeta

@@ -18,6 +18,7 @@ from threadline.domain.comment import Comment
 from threadline.domain.errors import ConcurrencyConflict
 from threadline.domain.events import EventMetadata
 from threadline.domain.identity import Actor
+from threadline.domain.tenant import TenantSettings
 
 
 def utc_now() -> str:
@@ -30,7 +31,7 @@ class CommandContext:
     correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     command_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     now: str = field(default_factory=utc_now)
-    allowed_entity_types: tuple[str, ...] | None = None  # the tenant's setting; None: any
+    tenant_settings: TenantSettings = field(default_factory=TenantSettings)
 
 
 @dataclass(frozen=True, slots=True)

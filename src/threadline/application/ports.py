@@ -9,7 +9,8 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from threadline.domain.comment import Comment
-from threadline.domain.events import DomainEvent, EventMetadata
+from threadline.domain.events import EventMetadata, LoggedEvent
+from threadline.domain.moderation import Ban, ThreadLock
 from threadline.domain.search_query import SearchQuery
 from threadline.domain.tenant import KeyAlgorithm, SigningKey, Tenant, TenantSettings, TenantStatus
 
@@ -20,7 +21,7 @@ JsonObject = dict[str, object]
 class PendingEvent:
     """An event about to be appended, with the aggregate version it claims."""
 
-    event: DomainEvent
+    event: LoggedEvent
     aggregate_id: str
     aggregate_version: int
 
@@ -64,6 +65,28 @@ class CommentStore(Protocol):
         ...
 
 
+class ModerationStore(Protocol):
+    """The write side of moderation: reports, bans and thread locks."""
+
+    async def add_report(self, tenant_id: str, comment_id: str, user_id: str, reason: str, at: str) -> bool:
+        """Record a report; ``False`` when this user already reported this comment."""
+        ...
+
+    async def dismiss_reports(self, tenant_id: str, comment_id: str, at: str) -> int:
+        """Close the comment's open reports; how many there were."""
+        ...
+
+    async def ban(self, tenant_id: str, user_id: str) -> Ban | None: ...
+
+    async def save_ban(self, ban: Ban, expected_version: int) -> None:
+        """Insert (expected version 0) or compare-and-set; ``ConcurrencyConflict`` if it moved."""
+        ...
+
+    async def thread_lock(self, tenant_id: str, entity_type: str, entity_id: str) -> ThreadLock | None: ...
+
+    async def save_thread_lock(self, lock: ThreadLock, expected_version: int) -> None: ...
+
+
 class EventAppender(Protocol):
     async def append(self, tenant_id: str, events: Sequence[PendingEvent], metadata: EventMetadata) -> int:
         """Append in this transaction; returns the position of the last event."""
@@ -75,6 +98,10 @@ class EventAppender(Protocol):
 
     async def redact_comment(self, tenant_id: str, comment_id: str) -> None:
         """Blank the personal fields of every event about this comment, keeping the rows."""
+        ...
+
+    async def anonymize_comment(self, tenant_id: str, comment_id: str) -> None:
+        """Blank the author's name and avatar in every event about this comment; words stay."""
         ...
 
 
@@ -99,6 +126,7 @@ class UnitOfWork(Protocol):
     """One write transaction: write model and event log commit together or not at all."""
 
     comments: CommentStore
+    moderation: ModerationStore
     events: EventAppender
 
     async def __aenter__(self) -> Self: ...
@@ -143,6 +171,7 @@ class ViewState:
     reply_count: int
     content: str | None
     content_format: str
+    owner_id: str | None = None
 
 
 class CommentViewWriter(Protocol):
@@ -171,8 +200,43 @@ class CommentViewWriter(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A comment as the moderator queue files it."""
+
+    tenant_id: str
+    comment_id: str
+    entity_type: str
+    entity_id: str
+    owner_id: str | None
+    seq: int  # log position it was queued at: the queue is served oldest first
+    pending: bool
+
+
+class ModerationViewWriter(Protocol):
+    """Moderation read models, changed inside the projector's transaction."""
+
+    async def enqueue(self, item: QueueEntry, *, reported_at: str | None) -> None:
+        """Put the comment in the queue, or count one more report on it if it is there."""
+        ...
+
+    async def dequeue(self, tenant_id: str, comment_id: str) -> None: ...
+    async def add_report(
+        self, tenant_id: str, comment_id: str, user_id: str, reason: str | None, at: str
+    ) -> None: ...
+    async def clear_reports(self, tenant_id: str, comment_id: str) -> None: ...
+    async def set_ban(
+        self, tenant_id: str, user_id: str, reason: str | None, expires_at: str | None, by: str, at: str
+    ) -> None: ...
+    async def lift_ban(self, tenant_id: str, user_id: str) -> None: ...
+    async def set_thread_locked(
+        self, tenant_id: str, entity_type: str, entity_id: str, locked: bool
+    ) -> None: ...
+
+
 class ProjectionTransaction(Protocol):
     views: CommentViewWriter
+    moderation: ModerationViewWriter
 
     async def checkpoint(self, name: str) -> int:
         """The projection's position, locked so a second projector instance waits its turn."""
@@ -238,6 +302,12 @@ class PageKey:
     created_seq: int
 
 
+@dataclass(frozen=True, slots=True)
+class ThreadSummary:
+    root_count: int
+    locked: bool
+
+
 class CommentReader(Protocol):
     """Read-model queries. Rows come back as plain dicts in the API's field names."""
 
@@ -259,7 +329,7 @@ class CommentReader(Protocol):
         self, tenant_id: str, entity_type: str, entity_id: str, parent_ids: Sequence[str], per_parent: int
     ) -> list[JsonObject]: ...
 
-    async def root_count(self, tenant_id: str, entity_type: str, entity_id: str) -> int: ...
+    async def thread_summary(self, tenant_id: str, entity_type: str, entity_id: str) -> ThreadSummary: ...
 
     async def counts(self, tenant_id: str, entity_type: str, entity_ids: Sequence[str]) -> dict[str, int]: ...
 
@@ -283,6 +353,20 @@ class CommentReader(Protocol):
     def fresh(self) -> CommentReader:
         """A reader that never lags the projection (no replicas): for read-your-writes."""
         ...
+
+
+class ModerationReader(Protocol):
+    """The moderation read models: always fresh (primary read database)."""
+
+    async def queue(
+        self, tenant_id: str, *, kind: str | None, after_seq: int, limit: int
+    ) -> list[JsonObject]: ...
+
+    async def unpublished_in_thread(
+        self, tenant_id: str, entity_type: str, entity_id: str, owner_id: str | None, limit: int
+    ) -> list[JsonObject]: ...
+
+    async def bans(self, tenant_id: str, now: str, *, after_user: str, limit: int) -> list[JsonObject]: ...
 
 
 class TenantDirectory(Protocol):

@@ -217,12 +217,10 @@ def tenant_retire_key(tenant_ref: str, key_id: str) -> None:
 @click.argument("config")
 def tenant_search_config(tenant_ref: str, config: str) -> None:
     """Choose a tenant's text-search configuration (PostgreSQL; default 'simple') and re-index."""
-    from threadline.adapters.sql.search_index import set_search_config
 
     async def work(c: Threadline) -> str:
         found = await find_tenant(c, tenant_ref)
-        async with c.read_db.writer.begin() as connection:
-            await set_search_config(connection, found.id, config)
+        await c.set_search_config(found.id, config)
         return found.name
 
     click.echo(f"search configuration of {_run(work)} is now {config!r}")

@@ -1,7 +1,8 @@
 """Who may do what to whose comment: the one table every command handler consults.
 
-Rows are actions; a cell names the roles allowed when the actor is the comment's author and
-when they are not. ARCHITECTURE.md shows the same table; a test walks every cell over HTTP.
+Rows are actions; a cell names the roles allowed when the actor is the comment's author (or, for
+actions about a user, that user) and when they are not. Thread and queue actions have no owner,
+so both cells agree. ARCHITECTURE.md shows the same table; a test walks every cell over HTTP.
 """
 
 from __future__ import annotations
@@ -21,11 +22,21 @@ class Action(StrEnum):
     PIN = "pin"
     READ_HISTORY = "read_history"
     READ_AUDIT = "read_audit"
+    READ_UNPUBLISHED = "read_unpublished"  # a pending or rejected comment
+    APPROVE = "approve"
+    REJECT = "reject"
+    REPORT = "report"
+    READ_QUEUE = "read_queue"
+    BAN = "ban"
+    LOCK = "lock"
+    EXPORT_USER = "export_user"
+    ERASE_USER = "erase_user"
 
 
 _ANYONE = frozenset(Role)
 _STAFF = frozenset({Role.MODERATOR, Role.ADMIN})
 _ADMIN = frozenset({Role.ADMIN})
+_NOBODY: frozenset[Role] = frozenset()
 
 # action -> (roles allowed on their own comment, roles allowed on someone else's)
 PERMISSIONS: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
@@ -37,6 +48,16 @@ PERMISSIONS: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.PIN: (_STAFF, _STAFF),
     Action.READ_HISTORY: (_ANYONE, _STAFF),
     Action.READ_AUDIT: (_ADMIN, _ADMIN),
+    Action.READ_UNPUBLISHED: (_ANYONE, _STAFF),
+    Action.APPROVE: (_STAFF, _STAFF),
+    Action.REJECT: (_STAFF, _STAFF),
+    Action.REPORT: (_NOBODY, _ANYONE),
+    Action.READ_QUEUE: (_STAFF, _STAFF),
+    Action.BAN: (_NOBODY, _STAFF),
+    Action.LOCK: (_STAFF, _STAFF),
+    Action.EXPORT_USER: (_ANYONE, _ADMIN),
+    # The own cell holds only where the tenant lets users erase themselves; else it is admin only.
+    Action.ERASE_USER: (_ANYONE, _ADMIN),
 }
 
 
@@ -49,3 +70,9 @@ def is_allowed(actor: Actor, action: Action, author_id: str | None) -> bool:
 def ensure_allowed(actor: Actor, action: Action, author_id: str | None = None) -> None:
     if not is_allowed(actor, action, author_id):
         raise PermissionDenied(f"role '{actor.role.value}' may not {action.value.replace('_', ' ')} here")
+
+
+def ensure_may_erase(actor: Actor, user_id: str, users_may_erase_themselves: bool) -> None:
+    if actor.user_id == user_id and actor.role is not Role.ADMIN and not users_may_erase_themselves:
+        raise PermissionDenied("only an admin may erase a user here: this tenant does not allow self-erasure")
+    ensure_allowed(actor, Action.ERASE_USER, user_id)

@@ -59,6 +59,53 @@ class UnpinComment:
     comment_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class ApproveComment:
+    comment_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RejectComment:
+    comment_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportComment:
+    comment_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnonymizeComment:
+    comment_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class BanUser:
+    user_id: str
+    reason: str | None = None
+    expires_at: str | None = None  # ISO-8601 UTC; None bans until lifted
+
+
+@dataclass(frozen=True, slots=True)
+class UnbanUser:
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LockThread:
+    entity_type: str
+    entity_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnlockThread:
+    entity_type: str
+    entity_id: str
+
+
 Command = (
     CreateComment
     | UpdateComment
@@ -68,4 +115,12 @@ Command = (
     | UnlikeComment
     | PinComment
     | UnpinComment
+    | ApproveComment
+    | RejectComment
+    | ReportComment
+    | AnonymizeComment
+    | BanUser
+    | UnbanUser
+    | LockThread
+    | UnlockThread
 )

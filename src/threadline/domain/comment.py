@@ -10,7 +10,9 @@ from threadline.domain.commands import CreateComment
 
 
 class Status(StrEnum):
+    PENDING = "PENDING"  # awaiting a moderator: seen only by its author and moderators
     ACTIVE = "ACTIVE"
+    REJECTED = "REJECTED"  # turned down by a moderator; never (again) shown publicly
     DELETED = "DELETED"
     HARD_DELETED = "HARD_DELETED"
 
@@ -41,6 +43,10 @@ class Comment:
     @property
     def is_live(self) -> bool:
         return self.status is Status.ACTIVE
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status is Status.PENDING
 
 
 def create_fingerprint(tenant_id: str, author_id: str, cmd: CreateComment) -> str:

@@ -171,3 +171,21 @@ class OperatorApiDisabled(DomainError):
 class EntityTypeNotAllowed(DomainError):
     code = "entity_type_not_allowed"
     title = "This tenant does not take comments on this entity type"
+
+
+class CommentPending(DomainError):
+    kind = ErrorKind.CONFLICT
+    code = "comment_pending"
+    title = "The comment is awaiting approval by a moderator"
+
+
+class UserIsBanned(DomainError):
+    kind = ErrorKind.FORBIDDEN
+    code = "user_banned"
+    title = "You are banned from commenting here"
+
+
+class ThreadIsLocked(DomainError):
+    kind = ErrorKind.FORBIDDEN
+    code = "thread_locked"
+    title = "This thread is locked: no new comments"

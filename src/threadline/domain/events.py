@@ -11,18 +11,34 @@ from typing import ClassVar
 
 
 @dataclass(frozen=True, slots=True)
-class DomainEvent:
+class LoggedEvent:
+    """Anything the log records. Comment events name their comment; moderation events about a
+    user or a thread have none, and the log files them under an empty comment id."""
+
     event_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
     personal_fields: ClassVar[tuple[str, ...]] = ()
+
+    def payload(self) -> dict[str, object]:
+        return asdict(self)
+
+    @property
+    def subject_comment_id(self) -> str:
+        return ""
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent(LoggedEvent):
+    """An event about one comment."""
 
     comment_id: str
     entity_type: str
     entity_id: str
     occurred_at: str
 
-    def payload(self) -> dict[str, object]:
-        return asdict(self)
+    @property
+    def subject_comment_id(self) -> str:
+        return self.comment_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +55,7 @@ class CommentCreated(DomainEvent):
     author_role: str = "user"
     content: str | None = None
     content_format: str = "plain"
+    pending: bool = False  # pre-moderation: hidden from everyone but its author and moderators
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +106,78 @@ class CommentUnpinned(DomainEvent):
     event_type: ClassVar[str] = "CommentUnpinned"
 
 
-EVENT_TYPES: dict[str, type[DomainEvent]] = {
+@dataclass(frozen=True, slots=True)
+class CommentApproved(DomainEvent):
+    """A pending comment is published, or a reported one is kept and its reports dismissed."""
+
+    event_type: ClassVar[str] = "CommentApproved"
+
+    reports_dismissed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRejected(DomainEvent):
+    """A moderator turned the comment down: a pending one is never shown, a live one is taken down."""
+
+    event_type: ClassVar[str] = "CommentRejected"
+
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommentReported(DomainEvent):
+    event_type: ClassVar[str] = "CommentReported"
+    personal_fields: ClassVar[tuple[str, ...]] = ("reason",)
+
+    user_id: str = ""
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommentAnonymized(DomainEvent):
+    """Its author was erased under the tenant's 'anonymize' mode: the words stay, the person goes."""
+
+    event_type: ClassVar[str] = "CommentAnonymized"
+
+
+@dataclass(frozen=True, slots=True)
+class UserBanned(LoggedEvent):
+    event_type: ClassVar[str] = "UserBanned"
+
+    user_id: str
+    occurred_at: str
+    reason: str | None = None
+    expires_at: str | None = None  # None: until lifted
+
+
+@dataclass(frozen=True, slots=True)
+class UserUnbanned(LoggedEvent):
+    event_type: ClassVar[str] = "UserUnbanned"
+
+    user_id: str
+    occurred_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadLocked(LoggedEvent):
+    event_type: ClassVar[str] = "ThreadLocked"
+
+    entity_type: str
+    entity_id: str
+    occurred_at: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadUnlocked(LoggedEvent):
+    event_type: ClassVar[str] = "ThreadUnlocked"
+
+    entity_type: str
+    entity_id: str
+    occurred_at: str
+
+
+EVENT_TYPES: dict[str, type[LoggedEvent]] = {
     cls.event_type: cls
     for cls in (
         CommentCreated,
@@ -100,8 +188,19 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         CommentUnliked,
         CommentPinned,
         CommentUnpinned,
+        CommentApproved,
+        CommentRejected,
+        CommentReported,
+        CommentAnonymized,
+        UserBanned,
+        UserUnbanned,
+        ThreadLocked,
+        ThreadUnlocked,
     )
 }
+
+# What an anonymized author leaves behind: the words stay, who wrote them goes.
+AUTHOR_FIELDS = ("author_name", "author_avatar")
 
 
 def redact(event_type: str, payload: dict[str, object]) -> dict[str, object]:
@@ -110,6 +209,11 @@ def redact(event_type: str, payload: dict[str, object]) -> dict[str, object]:
     if cls is None:
         return payload
     return {k: (None if k in cls.personal_fields else v) for k, v in payload.items()}
+
+
+def anonymize(payload: dict[str, object]) -> dict[str, object]:
+    """The payload without its author's name and avatar; the words and structure stay."""
+    return {k: (None if k in AUTHOR_FIELDS else v) for k, v in payload.items()}
 
 
 @dataclass(frozen=True, slots=True)

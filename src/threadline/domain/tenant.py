@@ -6,6 +6,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
+class ErasureMode(StrEnum):
+    """What erasing a user does to their comments."""
+
+    HARD_DELETE = "hard_delete"  # the words go too; replies stay under tombstones
+    ANONYMIZE = "anonymize"  # the words stay, without a name, avatar or owner
+
+
 class TenantStatus(StrEnum):
     ACTIVE = "ACTIVE"
     DISABLED = "DISABLED"
@@ -40,6 +47,8 @@ class TenantSettings:
     allowed_entity_types: tuple[str, ...] | None = None  # None: any entity type
     public_reads: bool = True  # False: reading needs a token of this tenant
     users_may_erase_themselves: bool = False  # else only an admin erases a user
+    premoderation: bool = False  # new comments wait for a moderator's approval
+    erasure_mode: ErasureMode = ErasureMode.HARD_DELETE
 
     @classmethod
     def from_json(cls, raw: object) -> TenantSettings:
@@ -50,6 +59,8 @@ class TenantSettings:
             allowed_entity_types=tuple(str(t) for t in types) if isinstance(types, list) else None,
             public_reads=bool(data.get("public_reads", True)),
             users_may_erase_themselves=bool(data.get("users_may_erase_themselves", False)),
+            premoderation=bool(data.get("premoderation", False)),
+            erasure_mode=ErasureMode(data.get("erasure_mode") or ErasureMode.HARD_DELETE.value),
         )
 
     def to_json(self) -> dict[str, object]:
@@ -60,6 +71,8 @@ class TenantSettings:
             else None,
             "public_reads": self.public_reads,
             "users_may_erase_themselves": self.users_may_erase_themselves,
+            "premoderation": self.premoderation,
+            "erasure_mode": self.erasure_mode.value,
         }
 
 

@@ -21,7 +21,7 @@ from threadline.adapters.sql.schema import (
     projection_checkpoints,
 )
 from threadline.adapters.sql.search_index import MARK_END, MARK_START, search_fts5, search_postgres
-from threadline.application.ports import JsonObject, PageKey
+from threadline.application.ports import JsonObject, PageKey, ThreadSummary
 from threadline.domain.search_query import SearchQuery
 
 NODE_FIELDS = (
@@ -49,7 +49,7 @@ NODE_FIELDS = (
 )
 _c = comment_view.c
 # Internal columns ride along after the public ones; ``public_node`` strips them.
-_NODE_COLUMNS = [_c[name] for name in NODE_FIELDS] + [_c.created_seq, _c.owner_id]
+NODE_COLUMNS = [_c[name] for name in NODE_FIELDS] + [_c.created_seq, _c.owner_id]
 _CHUNK = 200
 
 # A read that lost its connection (a restarted server, a failover) is simply asked again.
@@ -64,7 +64,7 @@ retry_lost_connection = retry(
 _NODE_KEYS = (*NODE_FIELDS, "created_seq", "owner_id")
 
 
-def _node(row: Any) -> JsonObject:
+def node_of(row: Any) -> JsonObject:
     return dict(zip(_NODE_KEYS, row, strict=True))
 
 
@@ -98,18 +98,19 @@ class SqlCommentReader:
 
     @retry_lost_connection
     async def by_id(self, tenant_id: str, comment_id: str) -> JsonObject | None:
-        query = sa.select(*_NODE_COLUMNS).where(
-            _c.tenant_id == tenant_id, _c.id == comment_id, _c.visible == sa.true()
-        )
+        # Hidden rows are gone for everyone, except pending and rejected ones: their author and
+        # moderators may read them, which the query side decides.
+        shown = sa.or_(_c.visible == sa.true(), _c.status.in_(("PENDING", "REJECTED")))
+        query = sa.select(*NODE_COLUMNS).where(_c.tenant_id == tenant_id, _c.id == comment_id, shown)
         async with self._connect() as connection:
             row = (await connection.execute(query)).first()
-        return _node(row) if row else None
+        return node_of(row) if row else None
 
     def _siblings(
         self, tenant_id: str, entity_type: str, entity_id: str, parent_id: str | None
     ) -> sa.Select[Any]:
         parent = _c.parent_key == (parent_id or "")
-        return sa.select(*_NODE_COLUMNS).where(
+        return sa.select(*NODE_COLUMNS).where(
             _c.tenant_id == tenant_id,
             _c.entity_type == entity_type,
             _c.entity_id == entity_id,
@@ -133,7 +134,7 @@ class SqlCommentReader:
         async with self._connect() as connection:
             if after is None and offset:
                 query = base.order_by(_c.is_pinned.desc(), *_order(sort)).offset(offset).limit(limit)
-                return [_node(r) for r in (await connection.execute(query)).all()]
+                return [node_of(r) for r in (await connection.execute(query)).all()]
             # Pinned first: walk the pinned segment, then the rest, each one clean range scan.
             rows: list[JsonObject] = []
             for pinned in (True, False):
@@ -143,7 +144,7 @@ class SqlCommentReader:
                 if after is not None and after.is_pinned == pinned:
                     query = query.where(_after(sort, after))
                 query = query.order_by(*_order(sort)).limit(limit - len(rows))
-                rows.extend(_node(r) for r in (await connection.execute(query)).all())
+                rows.extend(node_of(r) for r in (await connection.execute(query)).all())
                 if len(rows) >= limit:
                     break
             return rows
@@ -169,17 +170,18 @@ class SqlCommentReader:
                     if len(parts) > 1
                     else sa.select(parts[0])
                 )
-                rows.extend(_node(r) for r in (await connection.execute(union)).all())
+                rows.extend(node_of(r) for r in (await connection.execute(union)).all())
         return rows
 
     @retry_lost_connection
-    async def root_count(self, tenant_id: str, entity_type: str, entity_id: str) -> int:
+    async def thread_summary(self, tenant_id: str, entity_type: str, entity_id: str) -> ThreadSummary:
         c = entity_stats.c
-        query = sa.select(c.root_count).where(
+        query = sa.select(c.root_count, c.locked).where(
             c.tenant_id == tenant_id, c.entity_type == entity_type, c.entity_id == entity_id
         )
         async with self._connect() as connection:
-            return int((await connection.execute(query)).scalar() or 0)
+            row = (await connection.execute(query)).first()
+        return ThreadSummary(int(row.root_count), bool(row.locked)) if row else ThreadSummary(0, False)
 
     @retry_lost_connection
     async def counts(self, tenant_id: str, entity_type: str, entity_ids: Sequence[str]) -> dict[str, int]:
@@ -238,10 +240,10 @@ class SqlCommentReader:
             )
             if not hits:
                 return [], total
-            found = sa.select(*_NODE_COLUMNS).where(
+            found = sa.select(*NODE_COLUMNS).where(
                 _c.tenant_id == tenant_id, _c.id.in_([hit.comment_id for hit in hits])
             )
-            nodes = {row.id: _node(row) for row in (await connection.execute(found)).all()}
+            nodes = {row.id: node_of(row) for row in (await connection.execute(found)).all()}
         results = []
         for hit in hits:
             node = nodes.get(hit.comment_id)

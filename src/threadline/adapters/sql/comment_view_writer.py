@@ -39,6 +39,7 @@ class SqlCommentViewWriter:
                     c.reply_count,
                     c.content,
                     c.content_format,
+                    c.owner_id,
                 ).where(self._key(tenant_id, comment_id))
             )
         ).first()
@@ -55,6 +56,7 @@ class SqlCommentViewWriter:
             reply_count=int(row.reply_count),
             content=row.content,
             content_format=row.content_format,
+            owner_id=row.owner_id,
         )
 
     async def insert(self, row: JsonObject) -> None:

@@ -13,7 +13,7 @@ behind one a reader has already seen (EVENT-LOG-NOTES §1):
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from threadline.adapters.sql.schema import Json, events
 from threadline.application.command_runner import utc_now
 from threadline.application.ports import PendingEvent, StoredEvent
 from threadline.domain.errors import ConcurrencyConflict
-from threadline.domain.events import EventMetadata, redact
+from threadline.domain.events import EventMetadata, anonymize, redact
 
 
 def _to_stored(row: Any) -> StoredEvent:
@@ -93,7 +93,7 @@ class SqlEventAppender:
                 "tenant_id": tenant_id,
                 "aggregate_id": item.aggregate_id,
                 "aggregate_version": item.aggregate_version,
-                "comment_id": item.event.comment_id,
+                "comment_id": item.event.subject_comment_id,
                 "event_type": item.event.event_type,
                 "schema_version": item.event.schema_version,
                 "payload": item.event.payload(),
@@ -118,13 +118,25 @@ class SqlEventAppender:
         )
 
     async def redact_comment(self, tenant_id: str, comment_id: str) -> None:
+        await self._rewrite_payloads(tenant_id, comment_id, redact)
+
+    async def anonymize_comment(self, tenant_id: str, comment_id: str) -> None:
+        await self._rewrite_payloads(tenant_id, comment_id, lambda _type, payload: anonymize(payload))
+
+    async def _rewrite_payloads(
+        self,
+        tenant_id: str,
+        comment_id: str,
+        rewrite: Callable[[str, dict[str, object]], dict[str, object]],
+    ) -> None:
+        """Rewrites payloads in place: rows and positions stay, so no reader sees a gap."""
         rows = await self._connection.execute(
             sa.select(events.c.position, events.c.event_type, events.c.payload).where(
                 events.c.tenant_id == tenant_id, events.c.comment_id == comment_id
             )
         )
         for row in rows.all():
-            redacted = redact(row.event_type, dict(row.payload))
+            redacted = rewrite(row.event_type, dict(row.payload))
             if redacted != row.payload:
                 await self._connection.execute(
                     events.update().where(events.c.position == row.position).values(payload=redacted)

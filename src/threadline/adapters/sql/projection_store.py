@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from threadline.adapters.sql.comment_view_writer import SqlCommentViewWriter
+from threadline.adapters.sql.moderation_view_writer import SqlModerationViewWriter
 from threadline.adapters.sql.schema import (
     PRESERVED_BY_REBUILD,
     comment_view,
@@ -23,7 +24,7 @@ from threadline.adapters.sql.schema import (
 )
 from threadline.adapters.sql.upsert import insert_if_absent
 from threadline.application.command_runner import utc_now
-from threadline.application.ports import CommentViewWriter, ProjectionStatus
+from threadline.application.ports import CommentViewWriter, ModerationViewWriter, ProjectionStatus
 
 checkpoints = projection_checkpoints
 
@@ -32,6 +33,7 @@ class SqlProjectionTransaction:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
         self.views: CommentViewWriter = SqlCommentViewWriter(connection)
+        self.moderation: ModerationViewWriter = SqlModerationViewWriter(connection)
 
     async def checkpoint(self, name: str) -> int:
         # Make sure the row exists first, so two new projectors lock the same row, not nothing.

@@ -78,6 +78,43 @@ comment_likes = sa.Table(
     sa.Column("updated_at", Timestamp, nullable=False),
 )
 
+comment_reports = sa.Table(
+    "comment_reports",
+    write_metadata,
+    # One report per user per comment, ever: a dismissed report does not open the door again.
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("comment_id", Id, primary_key=True),
+    sa.Column("user_id", sa.String(256), primary_key=True),
+    sa.Column("reason", sa.String(1000)),
+    sa.Column("reported_at", Timestamp, nullable=False),
+    sa.Column("dismissed_at", Timestamp),
+)
+
+user_bans = sa.Table(
+    "user_bans",
+    write_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("user_id", sa.String(256), primary_key=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.String(1000)),
+    sa.Column("expires_at", Timestamp),
+    sa.Column("banned_by", sa.String(256), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+thread_locks = sa.Table(
+    "thread_locks",
+    write_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("entity_type", sa.String(64), primary_key=True),
+    sa.Column("entity_id", sa.String(256), primary_key=True),
+    sa.Column("locked", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.String(1000)),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
 events = sa.Table(
     "events",
     write_metadata,
@@ -186,6 +223,46 @@ entity_stats = sa.Table(
     sa.Column("entity_id", sa.String(256), primary_key=True),
     sa.Column("comment_count", sa.Integer, nullable=False),
     sa.Column("root_count", sa.Integer, nullable=False),
+    sa.Column("locked", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+moderation_queue = sa.Table(
+    "moderation_queue",
+    read_metadata,
+    # A comment waiting for a moderator: pending approval, or reported and not yet dismissed.
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("comment_id", Id, primary_key=True),
+    sa.Column("entity_type", sa.String(64), nullable=False),
+    sa.Column("entity_id", sa.String(256), nullable=False),
+    sa.Column("owner_id", sa.String(256)),
+    sa.Column("queued_seq", Position, nullable=False),
+    sa.Column("pending", sa.Boolean, nullable=False),
+    sa.Column("report_count", sa.Integer, nullable=False),
+    sa.Column("last_reported_at", Timestamp),
+    sa.Index("ix_moderation_queue_order", "tenant_id", "queued_seq"),
+    # A signed-in reader's own pending comments in a thread: a lookup in this small table.
+    sa.Index("ix_moderation_queue_thread", "tenant_id", "entity_type", "entity_id"),
+)
+
+comment_view_reports = sa.Table(
+    "comment_view_reports",
+    read_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("comment_id", Id, primary_key=True),
+    sa.Column("user_id", sa.String(256), primary_key=True),
+    sa.Column("reason", sa.String(1000)),
+    sa.Column("reported_at", Timestamp, nullable=False),
+)
+
+banned_users = sa.Table(
+    "banned_users",
+    read_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("user_id", sa.String(256), primary_key=True),
+    sa.Column("reason", sa.String(1000)),
+    sa.Column("expires_at", Timestamp),
+    sa.Column("banned_by", sa.String(256), nullable=False),
+    sa.Column("banned_at", Timestamp, nullable=False),
 )
 
 projection_checkpoints = sa.Table(

@@ -9,11 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from threadline.adapters.sql.comment_store import SqlCommentStore
 from threadline.adapters.sql.event_log import SqlEventAppender
-from threadline.application.ports import CommentStore, EventAppender
+from threadline.adapters.sql.moderation_store import SqlModerationStore
+from threadline.application.ports import CommentStore, EventAppender, ModerationStore
 
 
 class SqlUnitOfWork:
     comments: CommentStore
+    moderation: ModerationStore
     events: EventAppender
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -25,6 +27,7 @@ class SqlUnitOfWork:
         self._connection = await self._engine.connect()
         self._transaction = await self._connection.begin()
         self.comments = SqlCommentStore(self._connection)
+        self.moderation = SqlModerationStore(self._connection)
         self.events = SqlEventAppender(self._connection)
         return self
 

@@ -24,6 +24,12 @@ class SqlUserData:
         async with self._write.connect() as connection:
             return [row.id for row in (await connection.execute(query)).all()]
 
+    async def published_comment_ids(self, tenant_id: str, user_id: str) -> list[str]:
+        c = comments.c
+        query = sa.select(c.id).where(c.tenant_id == tenant_id, c.author_id == user_id, c.status == "ACTIVE")
+        async with self._write.connect() as connection:
+            return [row.id for row in (await connection.execute(query)).all()]
+
     async def liked_ids(self, tenant_id: str, user_id: str) -> list[str]:
         c = comment_likes.c
         query = sa.select(c.comment_id).where(

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from threadline.api.dependencies import (
     CommandActorDep,
+    CommandContextDep,
     ContainerDep,
     CorrelationDep,
     MinPosition,
@@ -56,9 +57,7 @@ router = APIRouter(prefix="/v1/comments", tags=["comments"], responses=ERROR_RES
 
 
 @router.post("", status_code=201, response_model=CommandAccepted, summary="Create a comment or a reply")
-async def create(
-    body: CreateCommentBody, actor: CommandActorDep, container: ContainerDep, correlation: CorrelationDep
-) -> Response:
+async def create(body: CreateCommentBody, context: CommandContextDep, container: ContainerDep) -> Response:
     command = CreateComment(
         comment_id=body.id if body.id is not None else str(uuid.uuid4()),
         entity_type=body.entity_type,
@@ -67,9 +66,6 @@ async def create(
         content_format=ContentFormat(body.content_format),
         parent_id=body.parent_id,
     )
-    tenant = await container.verifier.tenant(actor.tenant_id)
-    allowed = tenant.settings.allowed_entity_types if tenant is not None else None
-    context = CommandContext(actor, correlation, allowed_entity_types=allowed)
     outcome = await container.runner.run(create_comment, command, context)
     return command_response(outcome, status=201, renderer=container.projector.renderer)
 
@@ -84,7 +80,7 @@ async def get_comment(
 ) -> Response:
     plan = await read_plan(container, min_position)
     body = await comment_by_id(
-        tenant_id, comment_id, plan.reader, plan.cache, container.settings.cache_comment_ttl_seconds
+        tenant_id, comment_id, plan.reader, plan.cache, container.settings.cache_comment_ttl_seconds, actor
     )
     if actor is not None:
         # comment_by_id accepted the id, so its canonical form names the comment on the page.
@@ -172,7 +168,7 @@ async def replies(
     params: Annotated[PageParams, Query()],
 ) -> Response:
     plan = await read_plan(container, params.min_position)
-    parent = await load_comment(tenant_id, comment_id, plan.reader)
+    parent = await load_comment(tenant_id, comment_id, plan.reader, actor)
     query = page_query(
         container,
         tenant_id,

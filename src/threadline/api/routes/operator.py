@@ -14,9 +14,16 @@ from starlette.responses import Response
 from threadline.api.dependencies import ContainerDep, OperatorDep
 from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import json_bytes
-from threadline.domain.errors import InvalidCommand
+from threadline.domain.errors import InvalidCommand, TenantNotFound
 from threadline.domain.rules import entity_type_is_valid
-from threadline.domain.tenant import KeyAlgorithm, SigningKey, Tenant, TenantSettings, TenantStatus
+from threadline.domain.tenant import (
+    ErasureMode,
+    KeyAlgorithm,
+    SigningKey,
+    Tenant,
+    TenantSettings,
+    TenantStatus,
+)
 
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
 router = APIRouter(
@@ -47,6 +54,27 @@ class SettingsBody(BaseModel):
     allowed_entity_types: list[str] | None = Field(default=None, max_length=100, description="None: any")
     public_reads: bool = Field(default=True, description="False: reads need a token of this tenant")
     users_may_erase_themselves: bool = Field(default=False, description="Else only an admin erases a user")
+    premoderation: bool = Field(
+        default=False, description="New comments of users wait for a moderator's approval"
+    )
+    erasure_mode: Literal["hard_delete", "anonymize"] = Field(
+        default="hard_delete",
+        description="Erasing a user hard-deletes their comments, or keeps the words without a name or owner",
+    )
+
+
+class SearchConfigBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    config: str = Field(
+        pattern=r"^[a-z_]{1,63}$",
+        examples=["english"],
+        description="A PostgreSQL text-search configuration (stored but unused on SQLite)",
+    )
+
+
+class SearchConfigView(BaseModel):
+    tenant_id: str
+    config: str
 
 
 class KeyView(BaseModel):
@@ -167,7 +195,21 @@ async def put_settings(tenant_id: str, body: SettingsBody, container: ContainerD
         else None,
         public_reads=body.public_reads,
         users_may_erase_themselves=body.users_may_erase_themselves,
+        premoderation=body.premoderation,
+        erasure_mode=ErasureMode(body.erasure_mode),
     )
     tenant = await container.tenants.set_settings(tenant_id, settings)
     container.verifier.forget(tenant_id)
     return _send(_view(tenant))
+
+
+@router.put(
+    "/{tenant_id}/search-config",
+    response_model=SearchConfigView,
+    summary="Choose the tenant's text-search configuration and re-index its comments",
+)
+async def put_search_config(tenant_id: str, body: SearchConfigBody, container: ContainerDep) -> Response:
+    if await container.tenants.get(tenant_id) is None:
+        raise TenantNotFound()
+    await container.set_search_config(tenant_id, body.config)
+    return _send({"tenant_id": tenant_id, "config": body.config})

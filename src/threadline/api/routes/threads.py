@@ -16,6 +16,7 @@ from threadline.api.schemas import ENTITY_TYPE_RULE, CommentPage, Counts
 from threadline.application.queries.cache_scopes import thread_scope
 from threadline.application.queries.entity_counts import entity_counts
 from threadline.application.queries.liked_overlay import overlay_likes
+from threadline.application.queries.moderation import unpublished_for
 from threadline.application.queries.thread_page import cached_thread_page
 
 router = APIRouter(prefix="/v1", tags=["threads"], responses=ERROR_RESPONSES)
@@ -53,7 +54,12 @@ async def thread(
     )
     body = page.body
     if actor is not None:
-        body = await overlay_likes(body, page.comment_ids, tenant_id, actor.user_id, plan.reader)
+        extra: dict[str, object] | None = None
+        tenant = await container.verifier.tenant(tenant_id)
+        if tenant is not None and tenant.settings.premoderation and container.moderation is not None:
+            pending = await unpublished_for(actor, container.moderation, query.entity_type, query.entity_id)
+            extra = {"pending": pending}
+        body = await overlay_likes(body, page.comment_ids, tenant_id, actor.user_id, plan.reader, extra=extra)
     return json_bytes(body, headers=plan.headers)
 
 

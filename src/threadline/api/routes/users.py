@@ -12,8 +12,8 @@ from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import POSITION_HEADER, json_bytes
 from threadline.application.command_runner import CommandContext
 from threadline.application.commands.erase_user import erase_user
-from threadline.domain.errors import PermissionDenied
-from threadline.domain.identity import Role
+from threadline.domain.authorization import Action, ensure_allowed
+from threadline.domain.tenant import ErasureMode
 
 router = APIRouter(prefix="/v1/users", tags=["privacy"], responses=ERROR_RESPONSES)
 
@@ -34,8 +34,7 @@ class UserErased(BaseModel):
 
 @router.get("/{user_id}/export", response_model=UserExport, summary="Every comment, edit and like of a user")
 async def export(user_id: str, actor: ReadingActorDep, container: ContainerDep) -> Response:
-    if actor.user_id != user_id and actor.role is not Role.ADMIN:
-        raise PermissionDenied("only the user themself or an admin may export a user's data")
+    ensure_allowed(actor, Action.EXPORT_USER, user_id)
     assert container.user_data is not None
     return json_bytes(orjson.dumps(await container.user_data.export(actor.tenant_id, user_id[:256])))
 
@@ -54,6 +53,7 @@ async def erase(
         container.runner,
         container.user_data,
         users_may_erase_themselves=bool(tenant and tenant.settings.users_may_erase_themselves),
+        mode=tenant.settings.erasure_mode if tenant else ErasureMode.HARD_DELETE,
     )
     body = {
         "user_id": erasure.user_id,

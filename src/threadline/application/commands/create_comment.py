@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
+from threadline.application.commands.loading import UNPUBLISHED, ensure_actor_not_banned
 from threadline.application.ports import PendingEvent, UnitOfWork
-from threadline.domain.authorization import Action, ensure_allowed
+from threadline.domain.authorization import Action, ensure_allowed, is_allowed
 from threadline.domain.commands import CreateComment
 from threadline.domain.comment import Comment, Status, child_path, create_fingerprint
-from threadline.domain.errors import EntityTypeNotAllowed, IdempotencyConflict, ParentNotFound, ParentNotLive
+from threadline.domain.errors import (
+    EntityTypeNotAllowed,
+    IdempotencyConflict,
+    ParentNotFound,
+    ParentNotLive,
+)
 from threadline.domain.events import CommentCreated
+from threadline.domain.identity import Role
+from threadline.domain.moderation import ensure_thread_open
 from threadline.domain.rules import (
     comment_id_is_valid,
     content_is_valid,
@@ -35,7 +43,8 @@ async def create_comment(
     actor = ctx.actor
     ensure_allowed(actor, Action.CREATE)
     cmd = validated(cmd)
-    if ctx.allowed_entity_types is not None and cmd.entity_type not in ctx.allowed_entity_types:
+    allowed_types = ctx.tenant_settings.allowed_entity_types
+    if allowed_types is not None and cmd.entity_type not in allowed_types:
         raise EntityTypeNotAllowed(field="entity_type")
     fingerprint = create_fingerprint(actor.tenant_id, actor.user_id, cmd)
 
@@ -43,6 +52,10 @@ async def create_comment(
     if existing is not None:
         return _replay(existing, fingerprint)
 
+    await ensure_actor_not_banned(uow, ctx.now, actor)
+    ensure_thread_open(
+        await uow.moderation.thread_lock(actor.tenant_id, cmd.entity_type, cmd.entity_id), actor
+    )
     depth, path = 0, child_path(None, cmd.comment_id)
     if cmd.parent_id is not None:
         parent = await uow.comments.get(actor.tenant_id, cmd.parent_id, for_update=True)
@@ -52,6 +65,10 @@ async def create_comment(
         )
         if parent is None or not same_thread or parent.status is Status.HARD_DELETED:
             raise ParentNotFound()  # an erased comment is gone for every purpose
+        if parent.status in UNPUBLISHED:
+            if not is_allowed(actor, Action.READ_UNPUBLISHED, parent.author_id):
+                raise ParentNotFound()  # someone else's pending comment does not exist for this user
+            raise ParentNotLive("the parent comment is not published")
         if not parent.is_live:
             raise ParentNotLive()
         depth = reply_depth_is_allowed(parent.depth, policy.max_reply_depth)
@@ -71,7 +88,7 @@ async def create_comment(
         author_role=actor.role.value,
         content=cmd.content,
         content_format=cmd.content_format.value,
-        status=Status.ACTIVE,
+        status=Status.PENDING if _needs_approval(ctx) else Status.ACTIVE,
         is_pinned=False,
         version=1,
         request_fingerprint=fingerprint,
@@ -98,8 +115,14 @@ async def create_comment(
         author_role=actor.role.value,
         content=comment.content,
         content_format=comment.content_format,
+        pending=comment.is_pending,
     )
     return Decision(comment, [PendingEvent(event, comment.id, 1)], created=True)
+
+
+def _needs_approval(ctx: CommandContext) -> bool:
+    """Pre-moderation holds back users' comments; a moderator's or admin's own go straight out."""
+    return ctx.tenant_settings.premoderation and ctx.actor.role is Role.USER
 
 
 def _replay(existing: Comment, fingerprint: str) -> Decision:

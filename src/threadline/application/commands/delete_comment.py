@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
-from threadline.application.commands.loading import existing_comment
+from threadline.application.commands.loading import visible_comment
 from threadline.application.ports import PendingEvent, UnitOfWork
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import DeleteComment
@@ -16,9 +16,9 @@ async def delete_comment(
     cmd: DeleteComment, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
 ) -> Decision:
     reason = reason_is_valid(cmd.reason)
-    comment = await existing_comment(uow, ctx.actor.tenant_id, cmd.comment_id)
+    comment = await visible_comment(uow, ctx.actor, cmd.comment_id)
     ensure_allowed(ctx.actor, Action.DELETE, comment.author_id)
-    if not comment.is_live:
+    if comment.status not in (Status.ACTIVE, Status.PENDING):
         return Decision(comment)
 
     expected = comment.version

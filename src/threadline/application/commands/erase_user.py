@@ -1,6 +1,8 @@
-"""Erase a user from a tenant: every comment they wrote is hard-deleted (its words, their name
-and avatar leave every table and event payload; replies stay under tombstones) and every like
-they gave is withdrawn. Each step is its own idempotent command, so an interrupted erasure is
+"""Erase a user from a tenant, as the tenant chose: every comment they wrote is hard-deleted (its
+words, their name and avatar leave every table and event payload; replies stay under
+tombstones), or, in 'anonymize' mode, their published comments keep their words but lose their
+name, avatar and owner (their unpublished or deleted ones are hard-deleted). Every like they
+gave is withdrawn. Each step is its own idempotent command, so an interrupted erasure is
 finished by running it again."""
 
 from __future__ import annotations
@@ -9,16 +11,19 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from threadline.application.command_runner import CommandContext, CommandRunner
+from threadline.application.commands.anonymize_comment import anonymize_comment
 from threadline.application.commands.hard_delete_comment import hard_delete_comment
 from threadline.application.commands.like_comment import unlike_comment
-from threadline.domain.authorization import Action, ensure_allowed
-from threadline.domain.commands import HardDeleteComment, UnlikeComment
-from threadline.domain.errors import CommentNotFound, PermissionDenied
+from threadline.domain.authorization import Action, ensure_allowed, ensure_may_erase
+from threadline.domain.commands import AnonymizeComment, HardDeleteComment, UnlikeComment
+from threadline.domain.errors import CommentNotFound
 from threadline.domain.identity import Actor, Role
+from threadline.domain.tenant import ErasureMode
 
 
 class UserData(Protocol):
     async def comment_ids(self, tenant_id: str, user_id: str) -> list[str]: ...
+    async def published_comment_ids(self, tenant_id: str, user_id: str) -> list[str]: ...
     async def liked_ids(self, tenant_id: str, user_id: str) -> list[str]: ...
 
 
@@ -30,14 +35,6 @@ class Erasure:
     position: int
 
 
-def ensure_may_erase(actor: Actor, user_id: str, users_may_erase_themselves: bool) -> None:
-    if actor.role is Role.ADMIN:
-        return
-    if actor.user_id == user_id and users_may_erase_themselves:
-        return
-    raise PermissionDenied("only an admin (or the user, where the tenant allows it) may erase a user")
-
-
 async def erase_user(
     user_id: str,
     ctx: CommandContext,
@@ -45,6 +42,7 @@ async def erase_user(
     data: UserData,
     *,
     users_may_erase_themselves: bool,
+    mode: ErasureMode = ErasureMode.HARD_DELETE,
 ) -> Erasure:
     actor = ctx.actor
     ensure_may_erase(actor, user_id, users_may_erase_themselves)
@@ -52,13 +50,23 @@ async def erase_user(
     eraser = Actor(actor.tenant_id, actor.user_id, actor.name, actor.avatar, Role.ADMIN)
     ensure_allowed(eraser, Action.HARD_DELETE)
     position, erased, unliked = 0, 0, 0
+    kept: set[str] = set()
+    if mode is ErasureMode.ANONYMIZE:
+        kept = set(await data.published_comment_ids(actor.tenant_id, user_id))
     for comment_id in await data.comment_ids(actor.tenant_id, user_id):
         try:
-            outcome = await runner.run(
-                hard_delete_comment,
-                HardDeleteComment(comment_id, "user erasure"),
-                CommandContext(eraser, ctx.correlation_id),
-            )
+            if comment_id in kept:
+                outcome = await runner.run(
+                    anonymize_comment,
+                    AnonymizeComment(comment_id),
+                    CommandContext(eraser, ctx.correlation_id),
+                )
+            else:
+                outcome = await runner.run(
+                    hard_delete_comment,
+                    HardDeleteComment(comment_id, "user erasure"),
+                    CommandContext(eraser, ctx.correlation_id),
+                )
         except CommentNotFound:
             continue  # erased by a concurrent request
         position, erased = max(position, outcome.position), erased + 1

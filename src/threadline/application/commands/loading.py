@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from threadline.application.ports import UnitOfWork
+from threadline.domain.authorization import Action, is_allowed
 from threadline.domain.comment import Comment, Status
 from threadline.domain.errors import CommentNotFound
+from threadline.domain.identity import Actor
+from threadline.domain.moderation import ensure_not_banned
 from threadline.domain.rules import comment_id_is_valid
+
+UNPUBLISHED = frozenset({Status.PENDING, Status.REJECTED})
 
 
 async def existing_comment(
@@ -16,3 +21,18 @@ async def existing_comment(
     if comment is None or comment.status is Status.HARD_DELETED:
         raise CommentNotFound()
     return comment
+
+
+async def visible_comment(
+    uow: UnitOfWork, actor: Actor, comment_id: str, *, for_update: bool = True
+) -> Comment:
+    """As ``existing_comment``, but a comment the actor may not see (someone else's pending or
+    rejected one) is not found rather than forbidden, so its existence does not leak."""
+    comment = await existing_comment(uow, actor.tenant_id, comment_id, for_update=for_update)
+    if comment.status in UNPUBLISHED and not is_allowed(actor, Action.READ_UNPUBLISHED, comment.author_id):
+        raise CommentNotFound()
+    return comment
+
+
+async def ensure_actor_not_banned(uow: UnitOfWork, ctx_now: str, actor: Actor) -> None:
+    ensure_not_banned(await uow.moderation.ban(actor.tenant_id, actor.user_id), ctx_now)

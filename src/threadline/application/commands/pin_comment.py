@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
-from threadline.application.commands.loading import existing_comment
+from threadline.application.commands.loading import visible_comment
 from threadline.application.ports import PendingEvent, UnitOfWork
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import PinComment, UnpinComment
-from threadline.domain.errors import CommentDeleted, OnlyRootsCanBePinned
+from threadline.domain.errors import CommentDeleted, CommentPending, OnlyRootsCanBePinned
 from threadline.domain.events import CommentPinned, CommentUnpinned
 
 
 async def _set_pinned(comment_id: str, pinned: bool, ctx: CommandContext, uow: UnitOfWork) -> Decision:
     ensure_allowed(ctx.actor, Action.PIN)
-    comment = await existing_comment(uow, ctx.actor.tenant_id, comment_id)
+    comment = await visible_comment(uow, ctx.actor, comment_id)
+    if pinned and comment.is_pending:
+        raise CommentPending()
     if pinned and not comment.is_live:
         raise CommentDeleted()
     if pinned and comment.parent_id is not None:

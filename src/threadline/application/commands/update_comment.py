@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
-from threadline.application.commands.loading import existing_comment
+from threadline.application.commands.loading import ensure_actor_not_banned, visible_comment
 from threadline.application.ports import PendingEvent, UnitOfWork
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import UpdateComment
+from threadline.domain.comment import Status
 from threadline.domain.errors import CommentDeleted
 from threadline.domain.events import CommentUpdated
 from threadline.domain.rules import content_is_valid
@@ -16,10 +17,11 @@ async def update_comment(
     cmd: UpdateComment, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
 ) -> Decision:
     content = content_is_valid(cmd.content)
-    comment = await existing_comment(uow, ctx.actor.tenant_id, cmd.comment_id)
+    comment = await visible_comment(uow, ctx.actor, cmd.comment_id)
     ensure_allowed(ctx.actor, Action.UPDATE, comment.author_id)
-    if not comment.is_live:
-        raise CommentDeleted()
+    if comment.status not in (Status.ACTIVE, Status.PENDING):
+        raise CommentDeleted()  # a pending comment may still be corrected before approval
+    await ensure_actor_not_banned(uow, ctx.now, ctx.actor)
     if comment.content == content:
         return Decision(comment)
 

@@ -9,10 +9,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from threadline.application.ports import CommentViewWriter, ContentRenderer, StoredEvent, ViewState
+from threadline.application.ports import (
+    CommentViewWriter,
+    ContentRenderer,
+    ModerationViewWriter,
+    QueueEntry,
+    StoredEvent,
+    ViewState,
+)
 from threadline.application.queries.cache_scopes import comment_scope, thread_scope
 
-ACTIVE, DELETED = "ACTIVE", "DELETED"
+ACTIVE, DELETED, PENDING = "ACTIVE", "DELETED", "PENDING"
 
 
 @dataclass
@@ -31,6 +38,7 @@ class Touched:
 @dataclass
 class ProjectionContext:
     views: CommentViewWriter
+    moderation: ModerationViewWriter
     renderer: ContentRenderer
     touched: Touched
 
@@ -59,6 +67,7 @@ async def comment_created(ctx: ProjectionContext, event: StoredEvent) -> None:
     content = _text(p, "content")
     content_format = str(p["content_format"])
     parent_id = _text(p, "parent_id")
+    pending = bool(p.get("pending", False))
     await ctx.views.insert(
         {
             "tenant_id": event.tenant_id,
@@ -78,8 +87,8 @@ async def comment_created(ctx: ProjectionContext, event: StoredEvent) -> None:
             "content": content,
             "content_html": ctx.renderer.render(content, content_format) if content is not None else None,
             "content_format": content_format,
-            "status": ACTIVE,
-            "visible": True,
+            "status": PENDING if pending else ACTIVE,
+            "visible": not pending,
             "is_pinned": False,
             "is_edited": False,
             "like_count": 0,
@@ -90,15 +99,42 @@ async def comment_created(ctx: ProjectionContext, event: StoredEvent) -> None:
             "edited_at": None,
         }
     )
-    entity_type, entity_id = str(p["entity_type"]), str(p["entity_id"])
-    await ctx.views.adjust_stats(event.tenant_id, entity_type, entity_id, 1, 1 if parent_id is None else 0)
-    if parent_id is not None:
-        await ctx.views.add_reply_count(event.tenant_id, parent_id, 1)
-        ctx.touched.comment(event.tenant_id, parent_id)
-    if content is not None:
-        await ctx.views.index_for_search(event.tenant_id, event.comment_id, entity_type, entity_id, content)
-    ctx.touched.thread(event.tenant_id, entity_type, entity_id)
     ctx.touched.comment(event.tenant_id, event.comment_id)
+    if pending:
+        entry = QueueEntry(
+            event.tenant_id,
+            event.comment_id,
+            str(p["entity_type"]),
+            str(p["entity_id"]),
+            _text(p, "author_id"),
+            event.position,
+            pending=True,
+        )
+        await ctx.moderation.enqueue(entry, reported_at=None)
+        return
+    await _publish(
+        ctx, event.tenant_id, event.comment_id, str(p["entity_type"]), str(p["entity_id"]), parent_id, content
+    )
+
+
+async def _publish(
+    ctx: ProjectionContext,
+    tenant_id: str,
+    comment_id: str,
+    entity_type: str,
+    entity_id: str,
+    parent_id: str | None,
+    content: str | None,
+) -> None:
+    """The comment enters the public thread: counted, under its parent, searchable."""
+    await ctx.views.adjust_stats(tenant_id, entity_type, entity_id, 1, 1 if parent_id is None else 0)
+    if parent_id is not None:
+        await ctx.views.add_reply_count(tenant_id, parent_id, 1)
+        ctx.touched.comment(tenant_id, parent_id)
+    if content is not None:
+        await ctx.views.index_for_search(tenant_id, comment_id, entity_type, entity_id, content)
+    ctx.touched.thread(tenant_id, entity_type, entity_id)
+    ctx.touched.comment(tenant_id, comment_id)
 
 
 async def comment_updated(ctx: ProjectionContext, event: StoredEvent) -> None:
@@ -118,7 +154,7 @@ async def comment_updated(ctx: ProjectionContext, event: StoredEvent) -> None:
             "edited_at": p["occurred_at"],
         }
     )
-    if view.status != ACTIVE:
+    if view.status not in (ACTIVE, PENDING):
         return
     content_format = view.content_format
     await ctx.views.update(
@@ -132,6 +168,9 @@ async def comment_updated(ctx: ProjectionContext, event: StoredEvent) -> None:
             "updated_at": p["occurred_at"],
         },
     )
+    if view.status == PENDING:
+        ctx.touched.comment(event.tenant_id, event.comment_id)  # not searchable until approved
+        return
     await ctx.views.remove_from_search(event.tenant_id, event.comment_id)
     if content is not None:
         await ctx.views.index_for_search(
@@ -141,6 +180,8 @@ async def comment_updated(ctx: ProjectionContext, event: StoredEvent) -> None:
 
 
 async def _remove_content(ctx: ProjectionContext, event: StoredEvent, view: ViewState) -> None:
+    await ctx.moderation.dequeue(event.tenant_id, event.comment_id)
+    await ctx.moderation.clear_reports(event.tenant_id, event.comment_id)
     if view.status == ACTIVE:
         await ctx.views.adjust_stats(event.tenant_id, view.entity_type, view.entity_id, -1, 0)
     await ctx.views.update(
@@ -166,7 +207,7 @@ async def _remove_content(ctx: ProjectionContext, event: StoredEvent, view: View
 
 async def comment_deleted(ctx: ProjectionContext, event: StoredEvent) -> None:
     view = await ctx.views.get(event.tenant_id, event.comment_id)
-    if view is not None and view.status == ACTIVE:
+    if view is not None and view.status in (ACTIVE, PENDING):
         await _remove_content(ctx, event, view)
 
 

@@ -22,7 +22,8 @@ from threadline.application.ports import (
     ProjectionStore,
     StoredEvent,
 )
-from threadline.application.projection.comment_views import APPLY, ProjectionContext, Touched
+from threadline.application.projection.comment_views import ProjectionContext, Touched
+from threadline.application.projection.moderation_views import APPLY
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class Projector:
             batch = await self.reader.read_after(checkpoint, limit)
             if not batch:
                 return 0
-            context = ProjectionContext(tx.views, self.renderer, touched)
+            context = ProjectionContext(tx.views, tx.moderation, self.renderer, touched)
             for index, event in enumerate(batch):
                 handler = APPLY.get(event.event_type)
                 if handler is None:

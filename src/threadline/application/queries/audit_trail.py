@@ -1,4 +1,5 @@
-"""The audit trail, read straight from the event log: who did what to which comment, when."""
+"""The audit trail, read straight from the event log: who did what to which comment (or user, or
+thread), when."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ async def audit_trail(
     data = [asdict(event) for event in events]
     for item in data:
         item.pop("tenant_id", None)
+        item["comment_id"] = item["comment_id"] or None  # bans and locks are about no comment
     return {
         "data": data,
         "meta": {

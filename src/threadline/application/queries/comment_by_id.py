@@ -1,4 +1,9 @@
-"""One comment by id, cached as bytes under the comment's own version token."""
+"""One comment by id, cached as bytes under the comment's own version token.
+
+Only published comments (and tombstones) are cached and shown to everyone. A pending or
+rejected comment is shown to its author and to moderators, read fresh each time, and is simply
+not found for anyone else, so its existence does not leak.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,20 @@ import orjson
 from threadline.application.ports import CommentReader, JsonObject, PageCache
 from threadline.application.queries.cache_aside import cache_aside
 from threadline.application.queries.cache_scopes import comment_scope
+from threadline.domain.authorization import Action, is_allowed
 from threadline.domain.errors import CommentNotFound
+from threadline.domain.identity import Actor
 from threadline.domain.rules import comment_id_is_valid
+
+UNPUBLISHED = ("PENDING", "REJECTED")
+
+
+class _Unpublished(Exception):
+    """Carries an unpublished comment out of a cache build, so it is never stored."""
+
+    def __init__(self, node: JsonObject) -> None:
+        super().__init__("unpublished")
+        self.node = node
 
 
 def public_node(node: JsonObject) -> JsonObject:
@@ -18,24 +35,51 @@ def public_node(node: JsonObject) -> JsonObject:
     return node
 
 
-async def load_comment(tenant_id: str, comment_id: str, reader: CommentReader) -> JsonObject:
-    """The comment with its internal fields (``owner_id``, ``created_seq``), or 404."""
+def may_read(viewer: Actor | None, node: JsonObject) -> bool:
+    if node["status"] not in UNPUBLISHED:
+        return True
+    owner = node.get("owner_id")
+    return viewer is not None and is_allowed(
+        viewer, Action.READ_UNPUBLISHED, owner if isinstance(owner, str) else None
+    )
+
+
+async def load_comment(
+    tenant_id: str, comment_id: str, reader: CommentReader, viewer: Actor | None = None
+) -> JsonObject:
+    """The comment with its internal fields (``owner_id``, ``created_seq``), or 404 if it does not
+    exist for this viewer."""
     node = await reader.by_id(tenant_id, comment_id_is_valid(comment_id))
-    if node is None:
+    if node is None or not may_read(viewer, node):
         raise CommentNotFound()
     return node
 
 
 async def comment_by_id(
-    tenant_id: str, comment_id: str, reader: CommentReader, cache: PageCache | None, ttl: float
+    tenant_id: str,
+    comment_id: str,
+    reader: CommentReader,
+    cache: PageCache | None,
+    ttl: float,
+    viewer: Actor | None = None,
 ) -> bytes:
     comment_id = comment_id_is_valid(comment_id)
     if cache is None:
-        return orjson.dumps(public_node(await load_comment(tenant_id, comment_id, reader)))
+        return orjson.dumps(public_node(await load_comment(tenant_id, comment_id, reader, viewer)))
     scope = comment_scope(tenant_id, comment_id)
     token = await cache.token(scope)
 
     async def build() -> bytes:
-        return orjson.dumps(public_node(await load_comment(tenant_id, comment_id, reader)))
+        node = await reader.by_id(tenant_id, comment_id)
+        if node is None:
+            raise CommentNotFound()
+        if node["status"] in UNPUBLISHED:
+            raise _Unpublished(node)
+        return orjson.dumps(public_node(node))
 
-    return await cache_aside(cache, f"comment\x1f{token}", ttl, build, scope=scope)
+    try:
+        return await cache_aside(cache, f"comment\x1f{token}", ttl, build, scope=scope)
+    except _Unpublished as unpublished:
+        if not may_read(viewer, unpublished.node):
+            raise CommentNotFound() from None
+        return orjson.dumps(public_node(unpublished.node))

@@ -9,7 +9,7 @@ from threadline.domain.identity import Actor
 
 
 async def edit_history(actor: Actor, comment_id: str, reader: CommentReader) -> list[JsonObject]:
-    comment = await load_comment(actor.tenant_id, comment_id, reader)
+    comment = await load_comment(actor.tenant_id, comment_id, reader, actor)
     author = comment.get("owner_id")
     ensure_allowed(actor, Action.READ_HISTORY, author if isinstance(author, str) else None)
     return await reader.edits(actor.tenant_id, str(comment["id"]))

@@ -18,12 +18,21 @@ def _mark(nodes: Iterable[JsonObject], liked: set[str]) -> None:
 
 
 async def overlay_likes(
-    body: bytes, comment_ids: tuple[str, ...], tenant_id: str, user_id: str, reader: CommentReader
+    body: bytes,
+    comment_ids: tuple[str, ...],
+    tenant_id: str,
+    user_id: str,
+    reader: CommentReader,
+    *,
+    extra: JsonObject | None = None,
 ) -> bytes:
+    """``extra`` adds top-level fields for this caller only (their unpublished comments)."""
     liked = await reader.liked_among(tenant_id, user_id, comment_ids)
     document = orjson.loads(body)
     if "data" in document:
         _mark(document["data"], liked)
     else:
         _mark([document], liked)
+    if extra:
+        document.update(extra)
     return orjson.dumps(document)

@@ -105,20 +105,15 @@ async def build_thread_page(query: ThreadPageQuery, reader: CommentReader) -> Pr
             level.extend(replies)
             ids.extend(str(reply["id"]) for reply in replies)
 
+    meta: JsonObject = {"page": page, "limit": query.limit}
     if query.parent_id is None:
-        total = await reader.root_count(query.tenant_id, query.entity_type, query.entity_id)
+        summary = await reader.thread_summary(query.tenant_id, query.entity_type, query.entity_id)
+        total = summary.root_count
+        meta["locked"] = summary.locked  # clients hide the reply box of a locked thread
     else:
         total = query.parent_reply_count
-    body = {
-        "data": nodes,
-        "meta": {
-            "page": page,
-            "limit": query.limit,
-            "total": total,
-            "total_pages": (total + query.limit - 1) // query.limit,
-            "next_cursor": next_cursor,
-        },
-    }
+    meta.update(total=total, total_pages=(total + query.limit - 1) // query.limit, next_cursor=next_cursor)
+    body = {"data": nodes, "meta": meta}
     return PreparedPage(orjson.dumps(body), tuple(ids))
 
 

@@ -1,0 +1,44 @@
+"""Lock and unlock a thread: while locked, users may not add comments to the entity (staff may).
+Locking a locked thread, or unlocking an open one, changes nothing."""
+
+from __future__ import annotations
+
+from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
+from threadline.application.ports import PendingEvent, UnitOfWork
+from threadline.domain.authorization import Action, ensure_allowed
+from threadline.domain.commands import LockThread, UnlockThread
+from threadline.domain.events import ThreadLocked, ThreadUnlocked
+from threadline.domain.moderation import ThreadLock
+from threadline.domain.rules import entity_id_is_valid, entity_type_is_valid, reason_is_valid
+
+
+async def _set_locked(
+    entity_type: str, entity_id: str, locked: bool, reason: str | None, ctx: CommandContext, uow: UnitOfWork
+) -> Decision:
+    actor = ctx.actor
+    ensure_allowed(actor, Action.LOCK)
+    entity_type, entity_id = entity_type_is_valid(entity_type), entity_id_is_valid(entity_id)
+    current = await uow.moderation.thread_lock(actor.tenant_id, entity_type, entity_id)
+    if (current.locked if current else False) == locked:
+        return Decision(None)
+    version = current.version + 1 if current else 1
+    lock = ThreadLock(actor.tenant_id, entity_type, entity_id, locked, reason, version, ctx.now)
+    await uow.moderation.save_thread_lock(lock, current.version if current else 0)
+    event = (
+        ThreadLocked(entity_type=entity_type, entity_id=entity_id, occurred_at=ctx.now, reason=reason)
+        if locked
+        else ThreadUnlocked(entity_type=entity_type, entity_id=entity_id, occurred_at=ctx.now)
+    )
+    return Decision(None, [PendingEvent(event, f"thread/{entity_type}/{entity_id}/lock", version)])
+
+
+async def lock_thread(
+    cmd: LockThread, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
+) -> Decision:
+    return await _set_locked(cmd.entity_type, cmd.entity_id, True, reason_is_valid(cmd.reason), ctx, uow)
+
+
+async def unlock_thread(
+    cmd: UnlockThread, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
+) -> Decision:
+    return await _set_locked(cmd.entity_type, cmd.entity_id, False, None, ctx, uow)

@@ -1,0 +1,74 @@
+"""Bans and thread locks: the moderation state a command handler checks before letting a user in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from threadline.domain.errors import InvalidCommand, ThreadIsLocked, UserIsBanned
+from threadline.domain.identity import Actor, Role
+
+MAX_USER_ID_LENGTH = 256
+_USER_ID = re.compile(r"[^\x00-\x1f\x7f]{1,256}")
+
+
+@dataclass(slots=True)
+class Ban:
+    tenant_id: str
+    user_id: str
+    active: bool
+    reason: str | None
+    expires_at: str | None  # ISO-8601 UTC; None: until lifted
+    banned_by: str
+    version: int
+    updated_at: str
+
+    def in_force(self, now: str) -> bool:
+        """ISO-8601 UTC strings of one format compare in time order."""
+        return self.active and (self.expires_at is None or self.expires_at > now)
+
+
+@dataclass(slots=True)
+class ThreadLock:
+    tenant_id: str
+    entity_type: str
+    entity_id: str
+    locked: bool
+    reason: str | None
+    version: int
+    updated_at: str
+
+
+def ensure_not_banned(ban: Ban | None, now: str) -> None:
+    if ban is not None and ban.in_force(now):
+        until = f" until {ban.expires_at}" if ban.expires_at else ""
+        raise UserIsBanned(f"you are banned from commenting in this tenant{until}")
+
+
+def ensure_thread_open(lock: ThreadLock | None, actor: Actor) -> None:
+    """Moderators and admins may still write in a locked thread (to explain the lock, say)."""
+    if lock is not None and lock.locked and actor.role is Role.USER:
+        raise ThreadIsLocked()
+
+
+def user_id_is_valid(user_id: str) -> str:
+    if not _USER_ID.fullmatch(user_id):
+        raise InvalidCommand("user id must be 1-256 printable characters", field="user_id")
+    return user_id
+
+
+def expiry_is_valid(expires_at: str | None, now: str) -> str | None:
+    """A ban's end as an ISO-8601 UTC string in the format the log uses, and in the future."""
+    if expires_at is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidCommand("expires_at must be an ISO-8601 timestamp", field="expires_at") from None
+    if parsed.tzinfo is None:
+        raise InvalidCommand("expires_at must carry a time zone (e.g. 'Z')", field="expires_at")
+    normalized = parsed.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    if normalized <= now:
+        raise InvalidCommand("expires_at must be in the future", field="expires_at")
+    return normalized

@@ -35,6 +35,18 @@ async def test_a_token_of_another_tenant_with_this_tenant_s_header_is_tenant_mis
             "/v1/admin/audit", headers={**other_api.auth("root", Role.ADMIN), "X-Tenant-ID": api.tenant.id}
         ),
     ]
+    b_mod = {**other_api.auth("mod", Role.MODERATOR), "X-Tenant-ID": api.tenant.id}
+    writes += [
+        await api.http.post(f"/v1/comments/{created['id']}/approve", headers=b_mod),
+        await api.http.post(f"/v1/comments/{created['id']}/reject", headers=b_mod),
+        await api.http.post(f"/v1/comments/{created['id']}/report", json={"reason": "x"}, headers=mixed),
+        await api.http.get("/v1/moderation/queue", headers=b_mod),
+        await api.http.get("/v1/moderation/bans", headers=b_mod),
+        await api.http.put("/v1/moderation/bans/alice", headers=b_mod),
+        await api.http.put("/v1/entities/post/p1/lock", headers=b_mod),
+        await api.http.get("/v1/users/alice/export", headers=b_mod),
+        await api.http.delete("/v1/users/alice", headers=b_mod),
+    ]
 
     for response in reads + writes:
         assert_problem(response, 403, "tenant_mismatch")
@@ -60,6 +72,9 @@ async def test_one_tenant_cannot_read_or_touch_another_s_comment_by_id(api: Api,
             "DELETE", f"/v1/admin/comments/{b_id}", user="root", role=Role.ADMIN, params={"reason": "x"}
         ),
         await api.http.get(f"/v1/comments/{b_id}/history", headers=api.auth("root", Role.ADMIN)),
+        await api.send("POST", f"/v1/comments/{b_id}/approve", user="mod", role=Role.MODERATOR),
+        await api.send("POST", f"/v1/comments/{b_id}/reject", user="mod", role=Role.MODERATOR),
+        await api.send("POST", f"/v1/comments/{b_id}/report", user="alice", json={"reason": "spam"}),
     ]
 
     for response in responses:

@@ -17,7 +17,7 @@ from tests.backends import (
     session_templates,
 )
 from threadline.adapters.auth.jwt_tokens import issue_token
-from threadline.api.app import create_app
+from threadline.api.app import create_service
 from threadline.bootstrap import Threadline, build
 from threadline.domain.identity import Actor, Role
 from threadline.domain.tenant import Tenant
@@ -115,7 +115,7 @@ async def client(container: Threadline) -> AsyncIterator[httpx.AsyncClient]:
     """HTTP client over ASGI. The in-process projector runs, as it does under `make run`."""
     container.settings.run_projector = True
     await container.start()
-    app = create_app(container=container)
+    app = create_service(container=container)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://threadline.test") as http:
         yield http

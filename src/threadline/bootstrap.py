@@ -14,6 +14,7 @@ from threadline.adapters.auth.rate_limits import LimitsRateLimiter
 from threadline.adapters.bus.in_process import InProcessBus
 from threadline.adapters.bus.redis_fanout import RedisBus
 from threadline.adapters.cache.memory import MemoryPageCache
+from threadline.adapters.cache.near_pages import NearPageCache
 from threadline.adapters.cache.redis_pages import RedisPageCache
 from threadline.adapters.cache.view_counters import MemoryViewCounter, RedisViewCounter
 from threadline.adapters.rendering.content_html import ContentHtmlRenderer
@@ -34,6 +35,7 @@ from threadline.application.projection.projector import ProjectionSignal, Projec
 from threadline.settings import Settings
 
 log = logging.getLogger(__name__)
+VIEW_PUSH_SECONDS = 0.5
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -63,6 +65,7 @@ class Threadline:
     redis: Redis | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _pusher: asyncio.Task[None] | None = None
 
     async def set_search_config(self, tenant_id: str, config: str) -> None:
         """Choose a tenant's text-search configuration and re-index its comments with it."""
@@ -85,6 +88,10 @@ class Threadline:
         await self.ensure_schema_current()
         if isinstance(self.bus, RedisBus):
             await self.bus.start()
+        if isinstance(self.cache, NearPageCache):
+            await self.cache.start()
+        if self.redis is not None and self._pusher is None:
+            self._pusher = asyncio.create_task(self._push_views_forever())
         if self.settings.run_projector if projector is None else projector:
             await self.start_projector()
 
@@ -121,8 +128,26 @@ class Threadline:
                 await task
         self._tasks = []
 
+    async def _push_views_forever(self) -> None:
+        """API processes hand their buffered views to Redis a few times a second."""
+        while True:
+            await asyncio.sleep(VIEW_PUSH_SECONDS)
+            try:
+                await self.views.push()
+            except Exception:
+                log.exception("pushing view counts failed; they are retried next time")
+
     async def stop(self) -> None:
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
+            self._pusher = None
+            with contextlib.suppress(Exception):
+                await self.views.push()
         await self.stop_projector()
+        if isinstance(self.cache, NearPageCache):
+            await self.cache.stop()
         if isinstance(self.bus, RedisBus):
             await self.bus.stop()
         if self.redis is not None:
@@ -164,6 +189,8 @@ def build(settings: Settings) -> Threadline:
         views = RedisViewCounter(redis, settings.redis_prefix, settings.view_window_seconds)
         if settings.cache_enabled:
             cache = RedisPageCache(redis, settings.redis_prefix)
+            if settings.near_cache_seconds > 0:
+                cache = NearPageCache(cache, redis, settings.redis_prefix, ttl=settings.near_cache_seconds)
     else:
         bus = InProcessBus()
         views = MemoryViewCounter(settings.view_window_seconds)

@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     default_replies_per_comment: int = 5
 
     cache_enabled: bool = True
+    near_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="With Redis: keep hot pages in each API process too, dropped on every bump "
+        "broadcast and at the latest after this long (0: off)",
+    )
+    fast_reads: bool = Field(
+        default=True, description="Answer cached anonymous thread pages in front of the framework"
+    )
     cache_comment_ttl_seconds: float = 300.0
     cache_tree_ttl_seconds: float = 60.0
     cache_max_entries: int = 20_000

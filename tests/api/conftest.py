@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.api.support import Api
-from threadline.api.app import create_app
+from threadline.api.app import create_service
 from threadline.bootstrap import Threadline
 from threadline.domain.tenant import Tenant
 
@@ -28,6 +28,6 @@ def other_api(api: Api, other_tenant: Tenant) -> Api:
 async def lenient_http(client: httpx.AsyncClient, container: Threadline) -> AsyncIterator[httpx.AsyncClient]:
     """Like ``client`` (whose projector it relies on), but a crash comes back as the 500 response a
     real server would send instead of being raised into the test."""
-    transport = httpx.ASGITransport(app=create_app(container=container), raise_app_exceptions=False)
+    transport = httpx.ASGITransport(app=create_service(container=container), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://threadline.test") as http:
         yield http

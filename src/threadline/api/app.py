@@ -7,14 +7,24 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import ORJSONResponse
+from starlette.types import ASGIApp
 
 from threadline import __version__
 from threadline.api.cors import TenantCors
+from threadline.api.fast_reads import FastThreadReads
 from threadline.api.middleware import BodySizeLimit, SecurityHeaders
 from threadline.api.problems import install_problem_handlers
 from threadline.api.routes import admin, comments, health, moderation, operator, search, threads, users
 from threadline.bootstrap import Threadline, build
 from threadline.settings import Settings
+
+
+def create_service(settings: Settings | None = None, container: Threadline | None = None) -> ASGIApp:
+    """The application as served: the API, with cached anonymous thread pages answered in front
+    of the framework (``THREADLINE_FAST_READS``, on by default)."""
+    app = create_app(settings, container)
+    threadline: Threadline = app.state.threadline
+    return FastThreadReads(app, threadline) if threadline.settings.fast_reads else app
 
 
 def create_app(settings: Settings | None = None, container: Threadline | None = None) -> FastAPI:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
-from threadline.api.app import create_app
+from threadline.api.app import create_service
 
 
-def create() -> FastAPI:
-    return create_app()
+def create() -> ASGIApp:
+    return create_service()

@@ -99,6 +99,10 @@ def viewer_of(request: Request, actor: Actor | None) -> str:
     """Who is viewing, for once-per-window view counts: the user, or a hash of the client."""
     if actor is not None:
         return f"u:{actor.user_id}"
-    client = request.client.host if request.client else ""
-    agent = request.headers.get("user-agent", "")
+    return anonymous_viewer(
+        request.client.host if request.client else "", request.headers.get("user-agent", "")
+    )
+
+
+def anonymous_viewer(client: str, agent: str) -> str:
     return "a:" + hashlib.blake2b(f"{client}|{agent}".encode(), digest_size=8).hexdigest()

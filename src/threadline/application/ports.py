@@ -287,6 +287,12 @@ class PageCache(Protocol):
         ...
 
     async def token(self, scope: str) -> str: ...
+
+    async def current(self, scope: str, head: str, tail: str) -> bytes | None:
+        """The page stored under ``head + <scope's current token> + tail``, in one round trip: the
+        hot path of a cached read. ``None`` when there is no token yet or no such page."""
+        ...
+
     async def bump(self, scopes: Iterable[str]) -> None: ...
     async def bump_epoch(self) -> None:
         """Make every page unreachable; called when a projector starts (it may follow a crash)."""
@@ -388,6 +394,10 @@ class ViewCounter(Protocol):
     the counts over in batches for the read model."""
 
     async def record(self, tenant_id: str, thread: str, viewer: str, comment_ids: Sequence[str]) -> None: ...
+
+    async def push(self) -> None:
+        """Hand views this process buffered to the shared store (a no-op where there is none)."""
+        ...
 
     async def drain(self) -> dict[tuple[str, str], int]:
         """Take the counts gathered since the last drain: (tenant_id, comment_id) -> views."""

@@ -11,8 +11,8 @@ import time
 from typing import Any, TypeGuard
 
 import jwt
-from cachetools import TTLCache
 
+from threadline.adapters.auth.tenant_cache import CachedTenants
 from threadline.application.ports import TenantDirectory
 from threadline.domain.errors import InvalidToken, TenantDisabled, TokenExpired
 from threadline.domain.identity import Actor, Role
@@ -21,7 +21,6 @@ from threadline.domain.tenant import KeyAlgorithm, Tenant, TenantStatus
 ALGORITHMS = {algorithm.value for algorithm in KeyAlgorithm}
 MAX_TOKEN_LENGTH = 8192
 _REQUIRED = ["sub", "tid", "exp", "role"]
-TENANT_CACHE_SECONDS = 1.0  # how long another process may still accept a just-disabled tenant
 
 
 def issue_token(
@@ -56,22 +55,15 @@ def issue_token(
 
 class TokenVerifier:
     def __init__(self, tenants: TenantDirectory, *, leeway_seconds: float = 30.0) -> None:
-        self._tenants = tenants
+        self._tenants = CachedTenants(tenants)
         self._leeway = leeway_seconds
-        self._tenant_cache: TTLCache[str, Tenant] = TTLCache(maxsize=10_000, ttl=TENANT_CACHE_SECONDS)
 
     async def tenant(self, tenant_id: str) -> Tenant | None:
-        cached = self._tenant_cache.get(tenant_id)
-        if cached is not None:
-            return cached
-        tenant = await self._tenants.get(tenant_id)
-        if tenant is not None:
-            self._tenant_cache[tenant_id] = tenant
-        return tenant
+        return await self._tenants.get(tenant_id)
 
     def forget(self, tenant_id: str) -> None:
         """Drop a cached tenant at once (it was disabled, or its keys changed)."""
-        self._tenant_cache.pop(tenant_id, None)
+        self._tenants.forget(tenant_id)
 
     async def verify(self, token: str) -> Actor:
         if len(token) > MAX_TOKEN_LENGTH:

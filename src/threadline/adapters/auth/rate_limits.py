@@ -18,6 +18,10 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 log = logging.getLogger(__name__)
 
+LEASE_FRACTION = 100  # a block is a hundredth of the limit: 6000/minute is counted 60 at a time
+LEASE_SECONDS = 1.0
+MAX_LEASES = 100_000
+
 
 class LimitsRateLimiter:
     def __init__(self, limits: dict[tuple[str, str], str], *, redis_url: str | None, prefix: str) -> None:
@@ -36,14 +40,20 @@ class LimitsRateLimiter:
         self._items: dict[tuple[str, str], RateLimitItem] = {
             key: parse(value) for key, value in limits.items()
         }
+        self._leases: dict[tuple[str, str, str], tuple[int, float]] = {}  # key -> (left, until)
 
     async def check(self, kind: str, tenant_id: str, identities: Sequence[str]) -> int | None:
+        now = time.monotonic()
         for identity in identities:
             identity_kind = identity.split(":", 1)[0]
             item = self._items.get((kind, identity_kind))
             if item is None:
                 continue
             try:
+                if self._spend_lease((kind, tenant_id, identity), item, now):
+                    continue
+                if await self._take_lease((kind, tenant_id, identity), item, now):
+                    continue
                 if not await self._limiter.hit(item, tenant_id, identity):
                     stats = await self._limiter.get_window_stats(item, tenant_id, identity)
                     return max(1, math.ceil(stats.reset_time - time.time()))
@@ -51,3 +61,26 @@ class LimitsRateLimiter:
                 log.warning("rate limiting skipped: %s", error)
                 return None
         return None
+
+    # Leases: a generous limit (thousands a minute) is counted in the shared store in blocks, so
+    # a busy reader costs one store round trip per block, not per request. Near the limit no
+    # block fits any more and every request is counted on its own, so the limit still holds; a
+    # block not used up within LEASE_SECONDS is simply forfeited (counted, never spent).
+
+    def _spend_lease(self, key: tuple[str, str, str], item: RateLimitItem, now: float) -> bool:
+        lease = self._leases.get(key)
+        if lease is None or lease[0] <= 0 or lease[1] <= now:
+            return False
+        self._leases[key] = (lease[0] - 1, lease[1])
+        return True
+
+    async def _take_lease(self, key: tuple[str, str, str], item: RateLimitItem, now: float) -> bool:
+        size = item.amount // LEASE_FRACTION
+        if size < 2:
+            return False  # a small limit (writes): counted exactly, request by request
+        if not await self._limiter.hit(item, key[1], key[2], cost=size):
+            return False
+        if len(self._leases) >= MAX_LEASES:
+            self._leases.clear()
+        self._leases[key] = (size - 1, now + LEASE_SECONDS)
+        return True

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from threadline.adapters.bus.redis_subscription import RedisSubscription
+
 log = logging.getLogger(__name__)
 
 
@@ -24,9 +26,8 @@ class RedisBus:
         self.channel = f"{prefix}events"
         self._wake = asyncio.Event()
         self._listeners: list[Callable[[int], None]] = []
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
-        self.listening = asyncio.Event()  # set once subscribed: messages from then on are heard
+        self._subscription = RedisSubscription(client, self.channel, self._heard)
+        self.listening = self._subscription.listening  # set once subscribed
         self.published = 0
 
     def subscribe(self, listener: Callable[[int], None]) -> None:
@@ -47,43 +48,17 @@ class RedisBus:
             return
         self._wake.clear()
 
+    def _heard(self, data: bytes) -> None:
+        with contextlib.suppress(ValueError):
+            self._notify(int(data))
+
     def _notify(self, position: int) -> None:
         self._wake.set()
         for listener in self._listeners:
             listener(position)
 
     async def start(self) -> None:
-        if self._task is None:
-            self._stopping = False
-            self._task = asyncio.create_task(self._listen())
+        await self._subscription.start()
 
     async def stop(self) -> None:
-        """Let the listener notice and leave (cancelling it mid-read can hang the connection)."""
-        if self._task is None:
-            return
-        self._stopping = True
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), 2.0)
-        except TimeoutError:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(self._task, 1.0)
-        self._task = None
-
-    async def _listen(self) -> None:
-        backoff = 0.1
-        while not self._stopping:
-            try:
-                async with self._client.pubsub() as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    self.listening.set()
-                    backoff = 0.1
-                    while not self._stopping:
-                        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.25)
-                        if message is not None and message.get("type") == "message":
-                            with contextlib.suppress(TypeError, ValueError):
-                                self._notify(int(message["data"]))
-            except (RedisError, OSError) as error:
-                log.debug("event fan-out listener lost redis: %s", error)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+        await self._subscription.stop()

@@ -51,6 +51,10 @@ class MemoryPageCache:
             token = self._tokens[scope] = uuid.uuid4().hex
         return token
 
+    async def current(self, scope: str, head: str, tail: str) -> bytes | None:
+        token = self._tokens.get(scope)
+        return None if token is None else await self.get(head + token + tail)
+
     async def bump(self, scopes: Iterable[str]) -> None:
         for scope in scopes:
             self._tokens[scope] = uuid.uuid4().hex

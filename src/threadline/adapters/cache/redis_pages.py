@@ -21,6 +21,13 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 TOKEN_TTL_SECONDS = 86_400
+# The hot read in one round trip: the epoch and the scope's token name the page key.
+_CURRENT_PAGE = """
+local epoch = redis.call('GET', KEYS[1])
+local token = redis.call('GET', KEYS[2])
+if not epoch or not token then return false end
+return redis.call('GET', ARGV[1] .. epoch .. '.' .. token .. ARGV[2])
+"""
 
 
 class RedisPageCache:
@@ -30,6 +37,7 @@ class RedisPageCache:
         self._breaker_seconds = breaker_seconds
         self._down_until = 0.0
         self._pending_bumps: set[str] = set()
+        self._current_page = client.register_script(_CURRENT_PAGE)
 
     def _available(self) -> bool:
         return time.monotonic() >= self._down_until
@@ -106,6 +114,20 @@ class RedisPageCache:
             self._failed(error)
             return uuid.uuid4().hex
         return f"{_text(epoch)}.{_text(token)}"
+
+    async def current(self, scope: str, head: str, tail: str) -> bytes | None:
+        if not self._available():
+            return None
+        try:
+            value = await self._current_page(
+                keys=[self._epoch_key, self._token_key(scope)], args=[self._page_key(head), tail]
+            )
+        except (RedisError, OSError) as error:
+            self._failed(error)
+            return None
+        if value is None:
+            return None
+        return value.encode() if isinstance(value, str) else bytes(value)
 
     async def bump(self, scopes: Iterable[str]) -> None:
         self._pending_bumps.update(scopes)

@@ -31,35 +31,57 @@ class MemoryViewCounter:
         self._seen[(thread, viewer)] = True
         self._pending.update((tenant_id, comment_id) for comment_id in comment_ids)
 
+    async def push(self) -> None:
+        return None  # one process: recorded views are already where drain finds them
+
     async def drain(self) -> dict[tuple[str, str], int]:
         pending, self._pending = self._pending, Counter()
         return dict(pending)
 
 
 class RedisViewCounter:
-    def __init__(self, client: Redis, prefix: str, window_seconds: int) -> None:
+    """Views recorded by a request cost no round trip: they are buffered in the process (a viewer
+    already seen here within the window is dropped at once) and pushed every fraction of a
+    second in one pipeline, where ``SET NX`` still decides across processes whether the viewer
+    is new."""
+
+    def __init__(self, client: Redis, prefix: str, window_seconds: int, max_buffered: int = 50_000) -> None:
         self._client = client
         self._prefix = prefix
         self._window = window_seconds
         self._pending_key = f"{prefix}views:pending"
+        self._recent: TTLCache[tuple[str, str], bool] = TTLCache(maxsize=200_000, ttl=window_seconds)
+        self._buffer: list[tuple[str, str, str, Sequence[str]]] = []
+        self._max_buffered = max_buffered
 
     async def record(self, tenant_id: str, thread: str, viewer: str, comment_ids: Sequence[str]) -> None:
-        if not comment_ids:
+        if not comment_ids or (thread, viewer) in self._recent:
+            return
+        self._recent[(thread, viewer)] = True
+        if len(self._buffer) < self._max_buffered:  # Redis is away: views are a metric, drop them
+            self._buffer.append((tenant_id, thread, viewer, comment_ids))
+
+    async def push(self) -> None:
+        """Hand the buffered views to Redis: counted once per viewer per window in every process."""
+        batch, self._buffer = self._buffer, []
+        if not batch:
             return
         try:
-            first = await self._client.set(
-                f"{self._prefix}seen:{thread}:{viewer}", b"1", nx=True, ex=self._window
-            )
-            if not first:
-                return
             async with self._client.pipeline(transaction=False) as pipe:
-                for comment_id in comment_ids:
-                    pipe.hincrby(self._pending_key, f"{tenant_id}{_SEPARATOR}{comment_id}", 1)
+                for _, thread, viewer, _ in batch:
+                    pipe.set(f"{self._prefix}seen:{thread}:{viewer}", b"1", nx=True, ex=self._window)
+                first = await pipe.execute()
+            async with self._client.pipeline(transaction=False) as pipe:
+                for (tenant_id, _, _, comment_ids), new in zip(batch, first, strict=True):
+                    if new:
+                        for comment_id in comment_ids:
+                            pipe.hincrby(self._pending_key, f"{tenant_id}{_SEPARATOR}{comment_id}", 1)
                 await pipe.execute()
         except (RedisError, OSError) as error:
-            log.debug("view not counted, redis unavailable: %s", error)
+            log.debug("views not counted, redis unavailable: %s", error)
 
     async def drain(self) -> dict[tuple[str, str], int]:
+        await self.push()  # this process's own views first
         draining = f"{self._prefix}views:draining:{uuid.uuid4().hex}"
         try:
             await self._client.rename(self._pending_key, draining)

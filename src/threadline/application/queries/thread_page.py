@@ -117,20 +117,37 @@ async def build_thread_page(query: ThreadPageQuery, reader: CommentReader) -> Pr
     return PreparedPage(orjson.dumps(body), tuple(ids))
 
 
-def page_cache_key(query: ThreadPageQuery, token: str) -> str:
-    return "\x1f".join(
-        (
-            "page",
-            token,
-            query.parent_id or "",
-            query.sort.value,
-            str(query.limit),
-            str(query.page),
-            query.cursor or "",
-            str(query.depth),
-            str(query.replies_per_comment),
-        )
+PAGE_KEY_HEAD = "page\x1f"
+
+
+def page_key_tail(query: ThreadPageQuery) -> str:
+    """What follows the scope's token in a page's cache key: everything that shapes the page."""
+    parts = (
+        query.parent_id or "",
+        query.sort.value,
+        str(query.limit),
+        str(query.page),
+        query.cursor or "",
+        str(query.depth),
+        str(query.replies_per_comment),
     )
+    return "\x1f" + "\x1f".join(parts)
+
+
+def page_cache_key(query: ThreadPageQuery, token: str) -> str:
+    return PAGE_KEY_HEAD + token + page_key_tail(query)
+
+
+def _prepared(stored: bytes) -> PreparedPage:
+    ids_blob, _, body = stored.partition(b"\n")
+    return PreparedPage(body, tuple(ids_blob.decode().split(",")) if ids_blob else ())
+
+
+async def cached_page_only(query: ThreadPageQuery, cache: PageCache) -> PreparedPage | None:
+    """The page if the cache holds it under the thread's current token; never builds one."""
+    scope = thread_scope(query.tenant_id, query.entity_type, query.entity_id)
+    stored = await cache.current(scope, PAGE_KEY_HEAD, page_key_tail(query))
+    return _prepared(stored) if stored is not None else None
 
 
 async def cached_thread_page(
@@ -145,6 +162,9 @@ async def cached_thread_page(
     Stored as ``ids\nbody``: the body is sent as is; the ids let likes be laid over it."""
     if cache is None:
         return await build_thread_page(query, reader)
+    hit = await cached_page_only(query, cache)
+    if hit is not None:
+        return hit
     scope = thread_scope(query.tenant_id, query.entity_type, query.entity_id)
     token = await cache.token(scope)
 
@@ -153,5 +173,4 @@ async def cached_thread_page(
         return ",".join(prepared.comment_ids).encode() + b"\n" + prepared.body
 
     stored = await cache_aside(cache, page_cache_key(query, token), ttl, build, wait=wait, scope=scope)
-    ids_blob, _, body = stored.partition(b"\n")
-    return PreparedPage(body, tuple(ids_blob.decode().split(",")) if ids_blob else ())
+    return _prepared(stored)

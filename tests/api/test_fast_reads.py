@@ -1,0 +1,224 @@
+"""Cached anonymous thread pages are answered in front of the framework: byte for byte what the
+routed request answers, and everything it cannot answer exactly is left to the framework."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.api.support import Api, assert_problem
+from threadline.api.app import create_app
+from threadline.api.fast_reads import FastThreadReads
+from threadline.bootstrap import Threadline
+from threadline.domain.tenant import Tenant, TenantSettings, TenantStatus
+
+BASE = "http://threadline.test"
+PATH = "/v1/entities/post/p1/comments"
+
+
+@pytest.fixture
+async def fast(client: httpx.AsyncClient, container: Threadline) -> FastThreadReads:
+    """The fast path in front of the same framework app and container ``client`` serves."""
+    return FastThreadReads(create_app(container=container), container)
+
+
+@pytest.fixture
+async def both(
+    client: httpx.AsyncClient, container: Threadline, fast: FastThreadReads
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    routed = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(container=container)), base_url=BASE
+    )
+    fronted = httpx.AsyncClient(transport=httpx.ASGITransport(app=fast), base_url=BASE)
+    async with routed, fronted:
+        yield routed, fronted
+
+
+def comparable(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
+    return response.status_code, sorted(response.headers.items()), response.content
+
+
+async def seeded(api: Api) -> None:
+    for n in range(3):
+        root = await api.create(f"root {n} with **markdown**", content_format="markdown")
+        await api.reply(root, f"reply under {n}")
+    await api.settle()
+
+
+QUERIES = [
+    {},
+    {"limit": "2"},
+    {"limit": "1", "depth": "0"},
+    {"sort": "oldest", "replies_limit": "1"},
+    {"sort": "popular", "page": "2", "limit": "1"},
+]
+
+
+@pytest.mark.parametrize("params", QUERIES, ids=[str(q) for q in QUERIES])
+async def test_a_cached_page_is_served_byte_for_byte_as_the_framework_serves_it(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads, params: dict[str, str]
+) -> None:
+    await seeded(api)
+    routed, fronted = both
+    headers = api.public()
+
+    first = await routed.get(PATH, params=params, headers=headers)  # builds and caches the page
+    assert first.status_code == 200 and fast.served == 0
+    answered = await fronted.get(PATH, params=params, headers=headers)
+
+    assert fast.served == 1
+    assert comparable(answered) == comparable(await routed.get(PATH, params=params, headers=headers))
+    assert comparable(answered) == comparable(first)
+
+
+async def test_a_cursor_page_is_served_once_cached(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads
+) -> None:
+    await seeded(api)
+    routed, fronted = both
+    first = (await routed.get(PATH, params={"limit": "1"}, headers=api.public())).json()
+    params = {"limit": "1", "cursor": first["meta"]["next_cursor"]}
+    second = await routed.get(PATH, params=params, headers=api.public())
+
+    answered = await fronted.get(PATH, params=params, headers=api.public())
+
+    assert fast.served == 1 and comparable(answered) == comparable(second)
+
+
+async def test_a_miss_goes_to_the_framework_which_fills_the_cache_for_the_next_read(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads
+) -> None:
+    await seeded(api)
+    _, fronted = both
+    miss = await fronted.get(PATH, headers=api.public())
+    hit = await fronted.get(PATH, headers=api.public())
+    assert fast.served == 1
+    assert comparable(miss) == comparable(hit)
+
+
+async def test_a_new_comment_is_never_hidden_behind_the_page_served_before_it(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads
+) -> None:
+    await seeded(api)
+    _, fronted = both
+    await fronted.get(PATH, headers=api.public())
+    before = await fronted.get(PATH, headers=api.public())
+    assert fast.served == 1
+
+    await api.create("the newest comment")
+    await api.settle()  # projected: the thread's token moved, the old page is unreachable
+
+    after = (await fronted.get(PATH, headers=api.public())).json()
+    assert after["data"][0]["content"] == "the newest comment"
+    assert before.json()["meta"]["total"] + 1 == after["meta"]["total"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "0"},
+        {"limit": "101"},
+        {"limit": "ten"},
+        {"depth": "11"},
+        {"sort": "random"},
+        {"unknown": "1"},
+        {"cursor": "not-a-cursor"},
+        {"page": "10001"},
+    ],
+    ids=lambda p: str(p),
+)
+async def test_requests_it_does_not_vouch_for_get_the_framework_s_problem(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads, params: dict[str, str]
+) -> None:
+    await seeded(api)
+    routed, fronted = both
+    await fronted.get(PATH, headers=api.public())  # a cached page exists for the thread
+
+    answered = await fronted.get(PATH, params=params, headers=api.public())
+
+    assert fast.served == 0
+    assert 400 <= answered.status_code < 500
+    assert (
+        comparable(answered)[::2]
+        == comparable(await routed.get(PATH, params=params, headers=api.public()))[::2]
+    )
+
+
+async def test_signed_in_cross_origin_and_read_your_writes_requests_go_to_the_framework(
+    api: Api,
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    fast: FastThreadReads,
+    container: Threadline,
+    tenant: Tenant,
+) -> None:
+    await container.tenants.set_settings(tenant.id, TenantSettings(allowed_origins=("https://app.test",)))
+    container.verifier.forget(tenant.id)
+    await seeded(api)
+    _, fronted = both
+    await fronted.get(PATH, headers=api.public())
+
+    signed_in = await fronted.get(PATH, headers=api.auth("bob"))
+    cross_origin = await fronted.get(PATH, headers={**api.public(), "Origin": "https://app.test"})
+    waiting = await fronted.get(PATH, params={"min_position": "1"}, headers=api.public())
+
+    assert fast.served == 0
+    assert all("current_user_liked" in node for node in signed_in.json()["data"])
+    assert cross_origin.headers["access-control-allow-origin"] == "https://app.test"
+    assert waiting.headers["X-Threadline-Consistency"] == "caught-up"
+
+
+async def test_a_disabled_or_private_tenant_s_cached_page_is_not_served(
+    api: Api,
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    fast: FastThreadReads,
+    container: Threadline,
+    tenant: Tenant,
+) -> None:
+    await seeded(api)
+    _, fronted = both
+    await fronted.get(PATH, headers=api.public())
+
+    await container.tenants.set_settings(tenant.id, TenantSettings(public_reads=False))
+    container.verifier.forget(tenant.id)
+    assert_problem(await fronted.get(PATH, headers=api.public()), 401, "authentication_required")
+
+    await container.tenants.set_settings(tenant.id, TenantSettings())
+    await container.tenants.set_status(tenant.id, TenantStatus.DISABLED)
+    container.verifier.forget(tenant.id)
+    assert_problem(await fronted.get(PATH, headers=api.public()), 401, "tenant_disabled")
+    assert fast.served == 0
+
+
+async def test_the_read_limit_applies_to_cached_pages_too(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads, container: Threadline
+) -> None:
+    from threadline.adapters.auth.rate_limits import LimitsRateLimiter
+
+    await seeded(api)
+    _, fronted = both
+    await fronted.get(PATH, headers=api.public())
+    container.rate_limiter = LimitsRateLimiter(
+        {("read", "address"): "3/minute", ("read", "user"): "3/minute"}, redis_url=None, prefix="t:"
+    )
+
+    answers = [await fronted.get(PATH, headers=api.public()) for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert fast.served == 3
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+
+
+async def test_views_are_counted_for_pages_served_in_front(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads, container: Threadline
+) -> None:
+    await seeded(api)
+    _, fronted = both
+    await fronted.get(PATH, headers={**api.public(), "User-Agent": "first reader"})
+    await fronted.get(PATH, headers={**api.public(), "User-Agent": "second reader"})
+    assert fast.served == 1
+
+    await container.flush_views()
+    nodes = (await api.thread())["data"]
+    assert {node["view_count"] for node in nodes} == {2}

@@ -1,0 +1,55 @@
+"""Rate limits counted in blocks ("leases") for generous limits: the limit still holds exactly
+for one process, and within one block per process when several share Redis."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.backends import REDIS_URL, drop_redis_keys, require_servers
+from threadline.adapters.auth.rate_limits import LimitsRateLimiter
+
+
+def limiter(limit: str, *, redis: str | None = None, prefix: str = "t:") -> LimitsRateLimiter:
+    return LimitsRateLimiter({("read", "address"): limit}, redis_url=redis, prefix=prefix)
+
+
+async def allowed(limiters: list[LimitsRateLimiter], attempts: int) -> int:
+    count = 0
+    for n in range(attempts):
+        if await limiters[n % len(limiters)].check("read", "tenant", ["address:1.2.3.4"]) is None:
+            count += 1
+    return count
+
+
+@pytest.mark.parametrize("limit", [300, 1000, 120, 7])
+async def test_one_process_allows_exactly_the_limit(limit: int) -> None:
+    assert await allowed([limiter(f"{limit}/minute")], limit + 50) == limit
+
+
+async def test_the_refusal_says_when_to_retry() -> None:
+    one = limiter("200/minute")
+    await allowed([one], 200)
+    retry_after = await one.check("read", "tenant", ["address:1.2.3.4"])
+    assert retry_after is not None and 1 <= retry_after <= 120
+
+
+async def test_other_callers_and_tenants_have_their_own_budget() -> None:
+    one = limiter("200/minute")
+    await allowed([one], 200)
+    assert await one.check("read", "tenant", ["address:5.6.7.8"]) is None
+    assert await one.check("read", "other-tenant", ["address:1.2.3.4"]) is None
+
+
+async def test_processes_sharing_redis_never_allow_more_than_the_limit() -> None:
+    require_servers()
+    prefix = f"threadline-test:{uuid.uuid4().hex[:12]}:"
+    try:
+        processes = [limiter("1000/minute", redis=REDIS_URL, prefix=prefix) for _ in range(3)]
+        total = await allowed(processes, 1300)
+        block = 1000 // 100
+        # Never more than the limit; fewer only by blocks taken but not spent, at most one each.
+        assert 1000 - len(processes) * (block - 1) <= total <= 1000
+    finally:
+        await drop_redis_keys(prefix)

@@ -838,7 +838,7 @@ def targets(backend: str, runs: list[Run], extra: dict[str, Any]) -> list[Target
                 Target(
                     backend,
                     f"cached page c{concurrency} >= 50% of ceiling, p99 < 5 x p50",
-                    f"{cached.ceiling_ratio:.0%}, p99/p50 = {cached.p99_ms / cached.p50_ms:.1f}",
+                    f"{cached.ceiling_ratio:.1%}, p99/p50 = {cached.p99_ms / cached.p50_ms:.1f}",
                     cached.ceiling_ratio >= 0.5 and cached.p99_ms < 5 * cached.p50_ms,
                 )
             )
@@ -848,7 +848,7 @@ def targets(backend: str, runs: list[Run], extra: dict[str, Any]) -> list[Target
                 Target(
                     backend,
                     f"uncached page c{concurrency} >= 15% of ceiling",
-                    f"{uncached.ceiling_ratio:.0%}",
+                    f"{uncached.ceiling_ratio:.1%}",
                     uncached.ceiling_ratio >= 0.15,
                 )
             )
@@ -917,7 +917,7 @@ def report(runs: list[Run], extras: dict[str, dict[str, Any]], goals: list[Targe
             run.workload,
             str(run.concurrency),
             f"{run.requests_per_second:,.0f}",
-            f"{run.ceiling_ratio:.0%}" if run.ceiling_ratio is not None else "",
+            f"{run.ceiling_ratio:.1%}" if run.ceiling_ratio is not None else "",
             f"{run.p50_ms:.2f}",
             f"{run.p99_ms:.2f}",
             f"{run.max_ms:.1f}",
@@ -943,7 +943,7 @@ def markdown(runs: list[Run], goals: list[Target]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in runs:
-        ratio = f"{r.ceiling_ratio:.0%}" if r.ceiling_ratio is not None else ""
+        ratio = f"{r.ceiling_ratio:.1%}" if r.ceiling_ratio is not None else ""
         lines.append(
             f"| {r.backend} | {r.workload} | {r.concurrency} | {r.requests_per_second:,.0f} | {ratio} |"
             f" {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.max_ms:.1f} | {r.errors} | {r.bytes_per_response:,.0f} |"

@@ -992,7 +992,11 @@ def main() -> None:
     goals: list[Target] = []
     for name in BACKENDS:
         backend = prepare_sqlite() if name == "sqlite" else prepare_postgres()
-        backend_runs, extra = run_backend(backend)
+        try:
+            backend_runs, extra = run_backend(backend)
+        finally:
+            if name == "postgres":
+                flush_redis()  # leave no cached pages or view counters of ours behind
         runs += backend_runs
         extras[name] = extra
         goals += targets(name, backend_runs, extra)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck format bench clean .venv
+.PHONY: run test lint typecheck format bench bench-quick bench-inprocess clean .venv
 
 .venv: $(STAMP)
 
@@ -30,7 +30,16 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
+# Load runs with wrk against real servers (embedded default, then PostgreSQL + Redis), each beside a
+# bare-ASGI ceiling; seeds once (cached in benchmarks/.data and bench databases; BENCH_RESEED=1).
 bench: $(STAMP)
+	$(BIN)/python -m benchmarks.load
+
+bench-quick: $(STAMP)
+	BENCH_QUICK=1 $(BIN)/python -m benchmarks.load
+
+# The application layer without HTTP (command runner, projector, cached/uncached page).
+bench-inprocess: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 clean:

@@ -1,4 +1,4 @@
-"""`make bench`: in-process timings of the hot paths on the embedded default.
+"""`make bench-inprocess`: in-process timings of the hot paths on the embedded default.
 
 This measures the application layer without HTTP (the full load-generator suite with a bare
 ASGI ceiling belongs to the performance issue): creates per second through the command runner,

@@ -66,6 +66,7 @@ class Threadline:
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _pusher: asyncio.Task[None] | None = None
+    _push_stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def set_search_config(self, tenant_id: str, config: str) -> None:
         """Choose a tenant's text-search configuration and re-index its comments with it."""
@@ -91,6 +92,7 @@ class Threadline:
         if isinstance(self.cache, NearPageCache):
             await self.cache.start()
         if self.redis is not None and self._pusher is None:
+            self._push_stop.clear()
             self._pusher = asyncio.create_task(self._push_views_forever())
         if self.settings.run_projector if projector is None else projector:
             await self.start_projector()
@@ -129,9 +131,12 @@ class Threadline:
         self._tasks = []
 
     async def _push_views_forever(self) -> None:
-        """API processes hand their buffered views to Redis a few times a second."""
-        while True:
-            await asyncio.sleep(VIEW_PUSH_SECONDS)
+        """API processes hand their buffered views to Redis a few times a second, and once more
+        when stopping. Never cancelled mid-command: a Redis connection cut off halfway through a
+        pipeline is not safe to reuse."""
+        while not self._push_stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._push_stop.wait(), VIEW_PUSH_SECONDS)
             try:
                 await self.views.push()
             except Exception:
@@ -139,12 +144,10 @@ class Threadline:
 
     async def stop(self) -> None:
         if self._pusher is not None:
-            self._pusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pusher
-            self._pusher = None
+            self._push_stop.set()
             with contextlib.suppress(Exception):
-                await self.views.push()
+                await asyncio.wait_for(self._pusher, 5.0)
+            self._pusher = None
         await self.stop_projector()
         if isinstance(self.cache, NearPageCache):
             await self.cache.stop()

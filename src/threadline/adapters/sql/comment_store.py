@@ -21,7 +21,7 @@ def _to_comment(row: Any) -> Comment:
     return Comment(**values)
 
 
-def _to_row(comment: Comment) -> dict[str, object]:
+def comment_row(comment: Comment) -> dict[str, object]:
     row = {name: getattr(comment, name) for name in _FIELDS}
     row["status"] = comment.status.value
     return row
@@ -39,10 +39,10 @@ class SqlCommentStore:
         return _to_comment(row) if row else None
 
     async def add(self, comment: Comment) -> bool:
-        return await insert_if_absent(self._connection, comments, _to_row(comment))
+        return await insert_if_absent(self._connection, comments, comment_row(comment))
 
     async def save(self, comment: Comment, expected_version: int) -> None:
-        values = _to_row(comment)
+        values = comment_row(comment)
         for key in ("tenant_id", "id"):
             values.pop(key)
         result = await self._connection.execute(

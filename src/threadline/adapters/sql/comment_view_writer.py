@@ -12,7 +12,7 @@ from threadline.adapters.sql.schema import (
     entity_stats,
     view_totals,
 )
-from threadline.adapters.sql.search_index import SearchIndexWriter
+from threadline.adapters.sql.search_index import SearchIndexWriter, SearchRow
 from threadline.application.ports import JsonObject, ViewState
 
 
@@ -61,6 +61,14 @@ class SqlCommentViewWriter:
 
     async def insert(self, row: JsonObject) -> None:
         await self._connection.execute(comment_view.insert().values(row))
+
+    async def insert_many(self, rows: list[JsonObject]) -> None:
+        """The bulk seeder's path: rows ``insert`` would write, in one executemany."""
+        if rows:
+            await self._connection.execute(comment_view.insert(), rows)
+
+    async def index_many_for_search(self, rows: list[SearchRow]) -> None:
+        await self._search.add_many(self._connection, rows)
 
     async def update(self, tenant_id: str, comment_id: str, values: JsonObject) -> None:
         await self._connection.execute(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -72,35 +73,48 @@ _POSTGRES_APPEND = sa.text(
 ).bindparams(sa.bindparam("payload", type_=Json), sa.bindparam("metadata", type_=Json))
 
 
+def event_rows(
+    tenant_id: str, pending: Sequence[PendingEvent], metadata: EventMetadata, recorded_at: str
+) -> list[dict[str, Any]]:
+    """The ``events`` rows (without position) of one command's events; the bulk seeder uses it too."""
+    meta = {
+        "actor_id": metadata.actor_id,
+        "actor_role": metadata.actor_role,
+        "correlation_id": metadata.correlation_id,
+        "causation_id": metadata.causation_id,
+        **metadata.extra,
+    }
+    return [
+        {
+            "event_id": str(uuid.uuid4()),
+            "tenant_id": tenant_id,
+            "aggregate_id": item.aggregate_id,
+            "aggregate_version": item.aggregate_version,
+            "comment_id": item.event.subject_comment_id,
+            "event_type": item.event.event_type,
+            "schema_version": item.event.schema_version,
+            "payload": item.event.payload(),
+            "metadata": meta,
+            "actor_id": metadata.actor_id,
+            "recorded_at": recorded_at,
+        }
+        for item in pending
+    ]
+
+
+def stored_event(position: int, row: dict[str, Any]) -> StoredEvent:
+    """An ``events`` row as the projector reads it back."""
+    return _to_stored(SimpleNamespace(position=position, **row))
+
+
 class SqlEventAppender:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
     async def append(self, tenant_id: str, pending: Sequence[PendingEvent], metadata: EventMetadata) -> int:
-        recorded_at = utc_now()
-        meta = {
-            "actor_id": metadata.actor_id,
-            "actor_role": metadata.actor_role,
-            "correlation_id": metadata.correlation_id,
-            "causation_id": metadata.causation_id,
-            **metadata.extra,
-        }
         position = 0
         postgres = self._connection.dialect.name == "postgresql"
-        for item in pending:
-            values = {
-                "event_id": str(uuid.uuid4()),
-                "tenant_id": tenant_id,
-                "aggregate_id": item.aggregate_id,
-                "aggregate_version": item.aggregate_version,
-                "comment_id": item.event.subject_comment_id,
-                "event_type": item.event.event_type,
-                "schema_version": item.event.schema_version,
-                "payload": item.event.payload(),
-                "metadata": meta,
-                "actor_id": metadata.actor_id,
-                "recorded_at": recorded_at,
-            }
+        for values in event_rows(tenant_id, pending, metadata, utc_now()):
             statement = _POSTGRES_APPEND if postgres else _SQLITE_APPEND
             result = await self._connection.execute(statement, values)
             appended = result.scalar()

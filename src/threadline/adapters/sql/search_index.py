@@ -27,6 +27,9 @@ def tenant_key(tenant_id: str) -> str:
     return "t" + tenant_id.encode().hex()
 
 
+SearchRow = tuple[str, str, str, str, str]  # tenant_id, comment_id, entity_type, entity_id, content
+
+
 @dataclass(frozen=True, slots=True)
 class SearchHit:
     comment_id: str
@@ -63,6 +66,25 @@ class SearchIndexWriter(ABC):
     @abstractmethod
     async def remove(self, connection: AsyncConnection, tenant_id: str, comment_id: str) -> None: ...
 
+    async def add_many(self, connection: AsyncConnection, rows: list[SearchRow]) -> None:
+        """Index many comments in one executemany (the bulk seeder); the same statement as ``add``."""
+        if rows:
+            await connection.execute(self._ADD, [self._params(*row) for row in rows])
+
+    _ADD: sa.TextClause
+
+    @staticmethod
+    def _params(
+        tenant_id: str, comment_id: str, entity_type: str, entity_id: str, content: str
+    ) -> dict[str, str]:
+        return {
+            "tenant_id": tenant_id,
+            "comment_id": comment_id,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "content": content,
+        }
+
 
 class Fts5SearchIndex(SearchIndexWriter):
     async def add(
@@ -75,20 +97,27 @@ class Fts5SearchIndex(SearchIndexWriter):
         content: str,
     ) -> None:
         await connection.execute(
-            sa.text(
-                "INSERT INTO comment_search"
-                " (content, tenant_key, tenant_id, comment_id, entity_type, entity_id) VALUES"
-                " (:content, :tenant_key, :tenant_id, :comment_id, :entity_type, :entity_id)"
-            ),
-            {
-                "content": content,
-                "tenant_key": tenant_key(tenant_id),
-                "tenant_id": tenant_id,
-                "comment_id": comment_id,
-                "entity_type": entity_type,
-                "entity_id": entity_id,
-            },
+            self._ADD, self._params(tenant_id, comment_id, entity_type, entity_id, content)
         )
+
+    _ADD = sa.text(
+        "INSERT INTO comment_search"
+        " (content, tenant_key, tenant_id, comment_id, entity_type, entity_id) VALUES"
+        " (:content, :tenant_key, :tenant_id, :comment_id, :entity_type, :entity_id)"
+    )
+
+    @staticmethod
+    def _params(
+        tenant_id: str, comment_id: str, entity_type: str, entity_id: str, content: str
+    ) -> dict[str, str]:
+        return {
+            "content": content,
+            "tenant_key": tenant_key(tenant_id),
+            "tenant_id": tenant_id,
+            "comment_id": comment_id,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+        }
 
     async def remove(self, connection: AsyncConnection, tenant_id: str, comment_id: str) -> None:
         await connection.execute(
@@ -115,23 +144,18 @@ class PostgresSearchIndex(SearchIndexWriter):
         content: str,
     ) -> None:
         await connection.execute(
-            sa.text(
-                "INSERT INTO comment_search"
-                " (tenant_id, comment_id, entity_type, entity_id, config, content, document)"
-                f" SELECT :tenant_id, :comment_id, :entity_type, :entity_id, cfg, :content,"
-                " to_tsvector(cfg, :content)"
-                f" FROM (SELECT {_TENANT_CONFIG}::regconfig AS cfg) AS tenant_config"
-                " ON CONFLICT (tenant_id, comment_id) DO UPDATE"
-                " SET content = EXCLUDED.content, document = EXCLUDED.document, config = EXCLUDED.config"
-            ),
-            {
-                "tenant_id": tenant_id,
-                "comment_id": comment_id,
-                "entity_type": entity_type,
-                "entity_id": entity_id,
-                "content": content,
-            },
+            self._ADD, self._params(tenant_id, comment_id, entity_type, entity_id, content)
         )
+
+    _ADD = sa.text(
+        "INSERT INTO comment_search"
+        " (tenant_id, comment_id, entity_type, entity_id, config, content, document)"
+        " SELECT :tenant_id, :comment_id, :entity_type, :entity_id, cfg, :content,"
+        " to_tsvector(cfg, :content)"
+        f" FROM (SELECT {_TENANT_CONFIG}::regconfig AS cfg) AS tenant_config"
+        " ON CONFLICT (tenant_id, comment_id) DO UPDATE"
+        " SET content = EXCLUDED.content, document = EXCLUDED.document, config = EXCLUDED.config"
+    )
 
     async def remove(self, connection: AsyncConnection, tenant_id: str, comment_id: str) -> None:
         await connection.execute(

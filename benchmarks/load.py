@@ -346,7 +346,9 @@ def prepare_sqlite() -> Backend:
         path.unlink()
     shutil.copyfile(pristine, work)
     url = f"sqlite+aiosqlite:///{work}"
-    return Backend("sqlite", 1, base_env(THREADLINE_DATABASE_URL=url), False, str(work), str(work))
+    env = base_env(THREADLINE_DATABASE_URL=url)
+    subprocess.run([THREADLINE, "migrate"], env=env, check=True)  # a seed older than the schema
+    return Backend("sqlite", 1, env, False, str(work), str(work))
 
 
 def psql(sql: str, database: str = "postgres") -> str:
@@ -385,16 +387,18 @@ def prepare_postgres() -> Backend:
         psql(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
         psql(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
     flush_redis()
+    env = base_env(
+        THREADLINE_DATABASE_URL=f"{url}/{work[0]}",
+        THREADLINE_READ_DATABASE_URL=f"{url}/{work[1]}",
+        THREADLINE_REDIS_URL=REDIS,
+        THREADLINE_REDIS_PREFIX=REDIS_PREFIX,
+        THREADLINE_RUN_PROJECTOR="false",
+    )
+    subprocess.run([THREADLINE, "migrate"], env=env, check=True)  # a seed older than the schema
     return Backend(
         "postgres",
         2,
-        base_env(
-            THREADLINE_DATABASE_URL=f"{url}/{work[0]}",
-            THREADLINE_READ_DATABASE_URL=f"{url}/{work[1]}",
-            THREADLINE_REDIS_URL=REDIS,
-            THREADLINE_REDIS_PREFIX=REDIS_PREFIX,
-            THREADLINE_RUN_PROJECTOR="false",
-        ),
+        env,
         True,
         work[0],
         work[1],

@@ -3,6 +3,7 @@ for one process, and within one block per process when several share Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -53,3 +54,13 @@ async def test_processes_sharing_redis_never_allow_more_than_the_limit() -> None
         assert 1000 - len(processes) * (block - 1) <= total <= 1000
     finally:
         await drop_redis_keys(prefix)
+
+
+async def test_concurrent_requests_of_one_caller_share_a_block() -> None:
+    one = limiter("1000/minute")
+    results = await asyncio.gather(*(one.check("read", "tenant", ["address:1.2.3.4"]) for _ in range(50)))
+    assert results == [None] * 50
+    item = one._items[("read", "address")]
+    stats = await one._limiter.get_window_stats(item, "tenant", "address:1.2.3.4")
+    # Fifty requests took blocks of ten as they needed them, not a block each.
+    assert stats.remaining >= 1000 - 60

@@ -7,6 +7,7 @@ through (and logged) rather than refused.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -19,7 +20,6 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 log = logging.getLogger(__name__)
 
 LEASE_FRACTION = 100  # a block is a hundredth of the limit: 6000/minute is counted 60 at a time
-LEASE_SECONDS = 1.0
 MAX_LEASES = 100_000
 
 
@@ -41,6 +41,7 @@ class LimitsRateLimiter:
             key: parse(value) for key, value in limits.items()
         }
         self._leases: dict[tuple[str, str, str], tuple[int, float]] = {}  # key -> (left, until)
+        self._taking: dict[tuple[str, str, str], asyncio.Future[bool]] = {}
 
     async def check(self, kind: str, tenant_id: str, identities: Sequence[str]) -> int | None:
         now = time.monotonic()
@@ -50,9 +51,8 @@ class LimitsRateLimiter:
             if item is None:
                 continue
             try:
-                if self._spend_lease((kind, tenant_id, identity), item, now):
-                    continue
-                if await self._take_lease((kind, tenant_id, identity), item, now):
+                key = (kind, tenant_id, identity)
+                if self._spend_lease(key, now) or await self._lease(key, item, now):
                     continue
                 if not await self._limiter.hit(item, tenant_id, identity):
                     stats = await self._limiter.get_window_stats(item, tenant_id, identity)
@@ -64,15 +64,28 @@ class LimitsRateLimiter:
 
     # Leases: a generous limit (thousands a minute) is counted in the shared store in blocks, so
     # a busy reader costs one store round trip per block, not per request. Near the limit no
-    # block fits any more and every request is counted on its own, so the limit still holds; a
-    # block not used up within LEASE_SECONDS is simply forfeited (counted, never spent).
+    # block fits any more and every request is counted on its own, so the limit still holds. A
+    # block not used up within half the window is forfeited (counted, never spent): at most two
+    # blocks, 2% of the limit, per process and window.
 
-    def _spend_lease(self, key: tuple[str, str, str], item: RateLimitItem, now: float) -> bool:
+    def _spend_lease(self, key: tuple[str, str, str], now: float) -> bool:
         lease = self._leases.get(key)
         if lease is None or lease[0] <= 0 or lease[1] <= now:
             return False
         self._leases[key] = (lease[0] - 1, lease[1])
         return True
+
+    async def _lease(self, key: tuple[str, str, str], item: RateLimitItem, now: float) -> bool:
+        """Spend from a new block. Concurrent requests of one caller share one block taken for
+        all of them (else sixteen waiting requests would take sixteen blocks)."""
+        taking = self._taking.get(key)
+        if taking is None:
+            taking = asyncio.ensure_future(self._take_lease(key, item, now))
+            self._taking[key] = taking
+            taking.add_done_callback(lambda _: self._taking.pop(key, None))
+        if not await asyncio.shield(taking):
+            return False
+        return self._spend_lease(key, now)
 
     async def _take_lease(self, key: tuple[str, str, str], item: RateLimitItem, now: float) -> bool:
         size = item.amount // LEASE_FRACTION
@@ -82,5 +95,5 @@ class LimitsRateLimiter:
             return False
         if len(self._leases) >= MAX_LEASES:
             self._leases.clear()
-        self._leases[key] = (size - 1, now + LEASE_SECONDS)
+        self._leases[key] = (size, now + item.get_expiry() / 2)
         return True

@@ -16,6 +16,7 @@ compares both paths' responses byte for byte.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -23,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from threadline.api.middleware import API_CSP, API_HEADERS
 from threadline.api.responses import anonymous_viewer
 from threadline.application.queries.cache_scopes import thread_scope
-from threadline.application.queries.thread_page import Sort, ThreadPageQuery, cached_page_only
+from threadline.application.queries.thread_page import Sort, ThreadPageQuery, cached_page_at, page_key_tail
 from threadline.bootstrap import Threadline
 from threadline.domain.errors import DomainError
 from threadline.domain.rules import entity_id_is_valid, entity_type_is_valid
@@ -38,6 +39,15 @@ _MAX_TENANT_ID = 64
 _MAX_KNOWN_QUERIES = 4096
 
 
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """A request already parsed and checked: the page it names and where the cache keeps it."""
+
+    query: ThreadPageQuery
+    scope: str
+    tail: str
+
+
 class FastThreadReads:
     def __init__(self, app: ASGIApp, container: Threadline) -> None:
         self.app = app
@@ -45,7 +55,7 @@ class FastThreadReads:
         self.served = 0  # requests answered here rather than by the framework
         # (tenant, path, query string) -> the page it names: parsing and checking it once per
         # distinct request, not once per request. Bounded; cleared when full.
-        self._queries: dict[tuple[str, str, bytes], ThreadPageQuery | None] = {}
+        self._queries: dict[tuple[str, str, bytes], _Known | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -88,20 +98,27 @@ class FastThreadReads:
                 user_agent = value
         if tenant_id is None or len(tenant_id) > _MAX_TENANT_ID:
             return None
-        known = (tenant_id, scope["path"], scope["query_string"])
+        memo = (tenant_id, scope["path"], scope["query_string"])
         try:
-            query = self._queries[known]
+            known = self._queries[memo]
         except KeyError:
             query = self._query(tenant_id, entity_type, entity_id, scope["query_string"])
+            known = (
+                _Known(
+                    query, thread_scope(tenant_id, query.entity_type, query.entity_id), page_key_tail(query)
+                )
+                if query
+                else None
+            )
             if len(self._queries) >= _MAX_KNOWN_QUERIES:
                 self._queries.clear()
-            self._queries[known] = query
-        if query is None:
+            self._queries[memo] = known
+        if known is None:
             return None
         tenant = await container.verifier.tenant(tenant_id)
         if tenant is None or tenant.status is not TenantStatus.ACTIVE or not tenant.settings.public_reads:
             return None
-        page = await cached_page_only(query, cache)
+        page = await cached_page_at(known.scope, known.tail, cache)
         if page is None:
             return None  # the framework builds it (and counts this request against the limit)
         client = scope.get("client")
@@ -111,9 +128,7 @@ class FastThreadReads:
         if limiter is not None and await limiter.check("read", tenant_id, [identity]) is not None:
             return None  # the framework answers the 429 problem with its Retry-After
         viewer = anonymous_viewer(host or "", (user_agent or b"").decode("latin-1"))
-        await container.views.record(
-            tenant_id, thread_scope(tenant_id, entity_type, entity_id), viewer, page.comment_ids
-        )
+        await container.views.record(tenant_id, known.scope, viewer, page.comment_ids)
         return page.body
 
     def _query(

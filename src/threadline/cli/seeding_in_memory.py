@@ -290,7 +290,7 @@ class MemoryProjection:
         actor_id: str | None,
         event_type: str | None,
     ) -> list[StoredEvent]:
-        raise NotImplementedError
+        raise BulkSeedError("the bulk seeder keeps no audit trail of its own; read the database's")
 
     # ProjectionStore
     def transaction(self) -> AbstractAsyncContextManager[ProjectionTransaction]:
@@ -313,13 +313,13 @@ class MemoryProjection:
         raise BulkSeedError(f"projecting event {position} failed: {error}")
 
     async def status(self, name: str) -> ProjectionStatus:
-        raise NotImplementedError
+        return ProjectionStatus(name, self.position, None, None, None)
 
     async def reset(self, name: str) -> None:
-        raise NotImplementedError
+        raise BulkSeedError("a chunk being seeded is never rebuilt; `threadline projections rebuild` is")
 
     async def add_views(self, counts: dict[tuple[str, str], int]) -> None:
-        raise NotImplementedError
+        raise _only_creates("counting views")
 
 
 class MemoizedRenderer:

@@ -13,13 +13,14 @@ from cachetools import TTLCache
 
 
 class MemoryPageCache:
-    def __init__(
-        self, *, max_entries: int = 20_000, max_ttl: float = 3600.0, token_ttl: float = 86_400.0
-    ) -> None:
+    def __init__(self, *, max_entries: int = 20_000, max_ttl: float = 3600.0) -> None:
         self._pages: dict[float, TTLCache[str, bytes]] = {}
         self._max_entries = max_entries
         self._max_ttl = max_ttl
-        self._tokens: TTLCache[str, str] = TTLCache(maxsize=max_entries * 2, ttl=token_ttl)
+        # A plain dict: a token is read on every cached read. Bounded by starting over when full,
+        # which only makes every page unreachable (a miss), never stale.
+        self._tokens: dict[str, str] = {}
+        self._max_tokens = max_entries * 2
         self._members: dict[str, set[str]] = {}  # scope -> its page keys, deleted on a bump
 
     def _bucket(self, ttl: float) -> TTLCache[str, bytes]:
@@ -48,6 +49,8 @@ class MemoryPageCache:
     async def token(self, scope: str) -> str:
         token = self._tokens.get(scope)
         if token is None:
+            if len(self._tokens) >= self._max_tokens:
+                self._tokens.clear()
             token = self._tokens[scope] = uuid.uuid4().hex
         return token
 

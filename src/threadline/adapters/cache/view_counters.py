@@ -55,7 +55,7 @@ class RedisViewCounter:
         self._max_buffered = max_buffered
 
     async def record(self, tenant_id: str, thread: str, viewer: str, comment_ids: Sequence[str]) -> None:
-        if not comment_ids or (thread, viewer) in self._recent:
+        if (thread, viewer) in self._recent or not comment_ids:
             return
         self._recent[(thread, viewer)] = True
         if len(self._buffer) < self._max_buffered:  # Redis is away: views are a metric, drop them

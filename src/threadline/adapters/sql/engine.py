@@ -88,7 +88,8 @@ def open_database(
         json_deserializer=orjson.loads,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip on every checkout, and a connection found dead on use
+        # is retried anyway (commands by the runner, reads by tenacity: ``is_transient``).
         pool_recycle=1800,
         connect_args={"server_settings": server_settings},
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import orjson
 
@@ -19,7 +19,7 @@ def _mark(nodes: Iterable[JsonObject], liked: set[str]) -> None:
 
 async def overlay_likes(
     body: bytes,
-    comment_ids: tuple[str, ...],
+    comment_ids: Sequence[str],
     tenant_id: str,
     user_id: str,
     reader: CommentReader,

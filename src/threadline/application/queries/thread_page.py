@@ -9,8 +9,10 @@ thread's version token.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import overload
 
 import orjson
 
@@ -42,10 +44,35 @@ class ThreadPageQuery:
     replies_per_comment: int
 
 
+class CommentIds(Sequence[str]):
+    """The ids on a cached page, decoded only if asked for: a viewer already counted never is."""
+
+    __slots__ = ("_blob", "_ids")
+
+    def __init__(self, blob: bytes) -> None:
+        self._blob = blob
+        self._ids: tuple[str, ...] | None = None
+
+    def _decoded(self) -> tuple[str, ...]:
+        if self._ids is None:
+            self._ids = tuple(self._blob.decode().split(",")) if self._blob else ()
+        return self._ids
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._decoded()[index]
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+
 @dataclass(frozen=True, slots=True)
 class PreparedPage:
     body: bytes
-    comment_ids: tuple[str, ...]
+    comment_ids: Sequence[str]
 
 
 def _public(node: JsonObject) -> JsonObject:
@@ -140,13 +167,17 @@ def page_cache_key(query: ThreadPageQuery, token: str) -> str:
 
 def _prepared(stored: bytes) -> PreparedPage:
     ids_blob, _, body = stored.partition(b"\n")
-    return PreparedPage(body, tuple(ids_blob.decode().split(",")) if ids_blob else ())
+    return PreparedPage(body, CommentIds(ids_blob))
 
 
 async def cached_page_only(query: ThreadPageQuery, cache: PageCache) -> PreparedPage | None:
     """The page if the cache holds it under the thread's current token; never builds one."""
     scope = thread_scope(query.tenant_id, query.entity_type, query.entity_id)
-    stored = await cache.current(scope, PAGE_KEY_HEAD, page_key_tail(query))
+    return await cached_page_at(scope, page_key_tail(query), cache)
+
+
+async def cached_page_at(scope: str, tail: str, cache: PageCache) -> PreparedPage | None:
+    stored = await cache.current(scope, PAGE_KEY_HEAD, tail)
     return _prepared(stored) if stored is not None else None
 
 

@@ -41,9 +41,8 @@ _MAX_KNOWN_QUERIES = 4096
 
 @dataclass(frozen=True, slots=True)
 class _Known:
-    """A request already parsed and checked: the page it names and where the cache keeps it."""
+    """A request already parsed and checked: where the cache keeps the page it names."""
 
-    query: ThreadPageQuery
     scope: str
     tail: str
 
@@ -104,9 +103,7 @@ class FastThreadReads:
         except KeyError:
             query = self._query(tenant_id, entity_type, entity_id, scope["query_string"])
             known = (
-                _Known(
-                    query, thread_scope(tenant_id, query.entity_type, query.entity_id), page_key_tail(query)
-                )
+                _Known(thread_scope(tenant_id, query.entity_type, query.entity_id), page_key_tail(query))
                 if query
                 else None
             )

@@ -170,13 +170,8 @@ def _prepared(stored: bytes) -> PreparedPage:
     return PreparedPage(body, CommentIds(ids_blob))
 
 
-async def cached_page_only(query: ThreadPageQuery, cache: PageCache) -> PreparedPage | None:
-    """The page if the cache holds it under the thread's current token; never builds one."""
-    scope = thread_scope(query.tenant_id, query.entity_type, query.entity_id)
-    return await cached_page_at(scope, page_key_tail(query), cache)
-
-
 async def cached_page_at(scope: str, tail: str, cache: PageCache) -> PreparedPage | None:
+    """The page if the cache holds it under the scope's current token; never builds one."""
     stored = await cache.current(scope, PAGE_KEY_HEAD, tail)
     return _prepared(stored) if stored is not None else None
 
@@ -193,15 +188,16 @@ async def cached_thread_page(
     Stored as ``ids\nbody``: the body is sent as is; the ids let likes be laid over it."""
     if cache is None:
         return await build_thread_page(query, reader)
-    hit = await cached_page_only(query, cache)
+    scope = thread_scope(query.tenant_id, query.entity_type, query.entity_id)
+    tail = page_key_tail(query)
+    hit = await cached_page_at(scope, tail, cache)
     if hit is not None:
         return hit
-    scope = thread_scope(query.tenant_id, query.entity_type, query.entity_id)
     token = await cache.token(scope)
 
     async def build() -> bytes:
         prepared = await build_thread_page(query, reader)
         return ",".join(prepared.comment_ids).encode() + b"\n" + prepared.body
 
-    stored = await cache_aside(cache, page_cache_key(query, token), ttl, build, wait=wait, scope=scope)
+    stored = await cache_aside(cache, PAGE_KEY_HEAD + token + tail, ttl, build, wait=wait, scope=scope)
     return _prepared(stored)

@@ -30,7 +30,8 @@ from threadline.adapters.sql.tenant_directory import SqlTenantDirectory
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from threadline.adapters.sql.user_data import SqlUserData
 from threadline.application.command_runner import CommandPolicy, CommandRunner
-from threadline.application.ports import PageCache, RateLimiter, ViewCounter
+from threadline.application.ports.cross_cutting import RateLimiter, ViewCounter
+from threadline.application.ports.query import PageCache
 from threadline.application.projection.projector import ProjectionSignal, Projector
 from threadline.settings import Settings
 

@@ -25,7 +25,7 @@ from tests.integration.helpers import post, read_model_snapshot, rebuild, run
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
 from threadline.application.commands.like_comment import like_comment
 from threadline.application.commands.update_comment import update_comment
-from threadline.application.ports import StoredEvent
+from threadline.application.ports.projection import StoredEvent
 from threadline.application.queries.read_your_writes import wait_for_position
 from threadline.application.queries.thread_page import Sort, ThreadPageQuery, cached_thread_page
 from threadline.bootstrap import Threadline, build

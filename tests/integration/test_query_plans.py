@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.backends import PostgresTemplates, drop_redis_keys, postgres_settings, require_servers
-from threadline.application.ports import PageKey
+from threadline.application.ports.query import PageKey
 from threadline.bootstrap import Threadline, build
 
 TENANT = "tenant-plans"

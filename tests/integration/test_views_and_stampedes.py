@@ -9,7 +9,8 @@ import httpx
 from tests.conftest import ActorFactory, TokenFactory
 from tests.integration.helpers import post
 from threadline.adapters.sql.comment_reader import SqlCommentReader
-from threadline.application.ports import JsonObject, PageKey
+from threadline.application.ports.cross_cutting import JsonObject
+from threadline.application.ports.query import PageKey
 from threadline.application.queries.thread_page import Sort, ThreadPageQuery, cached_thread_page
 from threadline.bootstrap import Threadline, build
 from threadline.domain.tenant import Tenant

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
-from threadline.application.ports import (
+from threadline.application.ports.projection import StoredEvent
+from threadline.application.ports.write import (
     CommentStore,
     EventAppender,
     ModerationStore,
     PendingEvent,
-    StoredEvent,
     UnitOfWork,
 )
 from threadline.domain.comment import Comment

@@ -27,7 +27,8 @@ from threadline.application.commands.hard_delete_comment import hard_delete_comm
 from threadline.application.commands.like_comment import like_aggregate_id, like_comment, unlike_comment
 from threadline.application.commands.pin_comment import pin_comment, unpin_comment
 from threadline.application.commands.update_comment import update_comment
-from threadline.application.ports import StoredEvent, UnitOfWork
+from threadline.application.ports.projection import StoredEvent
+from threadline.application.ports.write import UnitOfWork
 from threadline.domain.commands import (
     ContentFormat,
     CreateComment,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from threadline.application.ports import PageKey
+from threadline.application.ports.query import PageKey
 from threadline.application.queries.cursor import (
     MAX_CURSOR_LENGTH,
     decode_cursor,

@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from threadline.application.command_runner import CommandOutcome
-from threadline.application.ports import CommentReader, ContentRenderer, PageCache
+from threadline.application.ports.projection import ContentRenderer
+from threadline.application.ports.query import CommentReader, PageCache
 from threadline.application.queries.read_your_writes import wait_for_position
 from threadline.bootstrap import Threadline
 from threadline.domain.comment import Comment, Status

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from threadline.application.ports import EventBus, PendingEvent, UnitOfWork, UnitOfWorkFactory
+from threadline.application.ports.cross_cutting import EventBus
+from threadline.application.ports.write import PendingEvent, UnitOfWork, UnitOfWorkFactory
 from threadline.domain.comment import Comment
 from threadline.domain.errors import ConcurrencyConflict
 from threadline.domain.events import EventMetadata

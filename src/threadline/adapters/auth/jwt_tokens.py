@@ -13,7 +13,7 @@ from typing import Any, TypeGuard
 import jwt
 
 from threadline.adapters.auth.tenant_cache import CachedTenants
-from threadline.application.ports import TenantDirectory
+from threadline.application.ports.cross_cutting import TenantDirectory
 from threadline.domain.errors import InvalidToken, TenantDisabled, TokenExpired
 from threadline.domain.identity import Actor, Role
 from threadline.domain.tenant import KeyAlgorithm, Tenant, TenantStatus

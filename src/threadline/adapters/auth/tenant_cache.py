@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 
-from threadline.application.ports import TenantDirectory
+from threadline.application.ports.cross_cutting import TenantDirectory
 from threadline.domain.tenant import Tenant
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,8 @@ from threadline.adapters.sql.schema import (
     projection_checkpoints,
 )
 from threadline.adapters.sql.search_index import MARK_END, MARK_START, search_fts5, search_postgres
-from threadline.application.ports import JsonObject, PageKey, ThreadSummary
+from threadline.application.ports.cross_cutting import JsonObject
+from threadline.application.ports.query import PageKey, ThreadSummary
 from threadline.domain.search_query import SearchQuery
 
 NODE_FIELDS = (

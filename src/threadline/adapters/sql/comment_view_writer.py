@@ -13,7 +13,8 @@ from threadline.adapters.sql.schema import (
     view_totals,
 )
 from threadline.adapters.sql.search_index import SearchIndexWriter, SearchRow
-from threadline.application.ports import JsonObject, ViewState
+from threadline.application.ports.cross_cutting import JsonObject
+from threadline.application.ports.projection import ViewState
 
 
 class SqlCommentViewWriter:

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from threadline.adapters.sql.schema import Json, events
 from threadline.application.command_runner import utc_now
-from threadline.application.ports import PendingEvent, StoredEvent
+from threadline.application.ports.projection import StoredEvent
+from threadline.application.ports.write import PendingEvent
 from threadline.domain.errors import ConcurrencyConflict
 from threadline.domain.events import EventMetadata, anonymize, redact
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from threadline.adapters.sql.comment_reader import NODE_COLUMNS, node_of, retry_lost_connection
 from threadline.adapters.sql.replicas import ReadRouter
 from threadline.adapters.sql.schema import banned_users, comment_view, comment_view_reports, moderation_queue
-from threadline.application.ports import JsonObject
+from threadline.application.ports.cross_cutting import JsonObject
 
 _q, _v, _r, _b = moderation_queue.c, comment_view.c, comment_view_reports.c, banned_users.c
 REPORTS_SHOWN = 10

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threadline.adapters.sql.schema import banned_users, comment_view_reports, entity_stats, moderation_queue
 from threadline.adapters.sql.upsert import insert_if_absent
-from threadline.application.ports import QueueEntry
+from threadline.application.ports.projection import QueueEntry
 
 
 class SqlModerationViewWriter:

@@ -26,7 +26,7 @@ from threadline.adapters.sql.schema import (
 )
 from threadline.adapters.sql.upsert import insert_if_absent
 from threadline.application.command_runner import utc_now
-from threadline.application.ports import CommentViewWriter, ModerationViewWriter, ProjectionStatus
+from threadline.application.ports.projection import CommentViewWriter, ModerationViewWriter, ProjectionStatus
 
 checkpoints = projection_checkpoints
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from threadline.adapters.sql.comment_store import SqlCommentStore
 from threadline.adapters.sql.event_log import SqlEventAppender
 from threadline.adapters.sql.moderation_store import SqlModerationStore
-from threadline.application.ports import CommentStore, EventAppender, ModerationStore
+from threadline.application.ports.write import CommentStore, EventAppender, ModerationStore
 
 
 class SqlUnitOfWork:

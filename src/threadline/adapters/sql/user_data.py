@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from threadline.adapters.sql.schema import comment_likes, comment_view_edits, comments
-from threadline.application.ports import JsonObject
+from threadline.application.ports.cross_cutting import JsonObject
 
 
 class SqlUserData:

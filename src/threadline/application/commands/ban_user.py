@@ -4,7 +4,7 @@ expires or is lifted; the same ban again (same reason and expiry) changes nothin
 from __future__ import annotations
 
 from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
-from threadline.application.ports import PendingEvent, UnitOfWork
+from threadline.application.ports.write import PendingEvent, UnitOfWork
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import BanUser, UnbanUser
 from threadline.domain.events import UserBanned, UserUnbanned

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
 from threadline.application.commands.loading import visible_comment
-from threadline.application.ports import PendingEvent, UnitOfWork
+from threadline.application.ports.write import PendingEvent, UnitOfWork
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import DeleteComment
 from threadline.domain.comment import Status

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from threadline.application.ports import UnitOfWork
+from threadline.application.ports.write import UnitOfWork
 from threadline.domain.authorization import Action, is_allowed
 from threadline.domain.comment import Comment, Status
 from threadline.domain.errors import CommentNotFound

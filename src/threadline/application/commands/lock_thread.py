@@ -4,7 +4,7 @@ Locking a locked thread, or unlocking an open one, changes nothing."""
 from __future__ import annotations
 
 from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
-from threadline.application.ports import PendingEvent, UnitOfWork
+from threadline.application.ports.write import PendingEvent, UnitOfWork
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import LockThread, UnlockThread
 from threadline.domain.events import ThreadLocked, ThreadUnlocked

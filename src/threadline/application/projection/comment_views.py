@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from threadline.application.ports import (
+from threadline.application.ports.projection import (
     CommentViewWriter,
     ContentRenderer,
     ModerationViewWriter,

@@ -3,7 +3,7 @@ comment itself when a moderator publishes it, turns it down, or its author is an
 
 from __future__ import annotations
 
-from threadline.application.ports import QueueEntry, StoredEvent
+from threadline.application.ports.projection import QueueEntry, StoredEvent
 from threadline.application.projection.comment_views import (
     ACTIVE,
     PENDING,

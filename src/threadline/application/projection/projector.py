@@ -14,14 +14,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from threadline.application.ports import (
-    ContentRenderer,
-    EventBus,
-    EventReader,
-    PageCache,
-    ProjectionStore,
-    StoredEvent,
-)
+from threadline.application.ports.cross_cutting import EventBus
+from threadline.application.ports.projection import ContentRenderer, EventReader, ProjectionStore, StoredEvent
+from threadline.application.ports.query import PageCache
 from threadline.application.projection.comment_views import ProjectionContext, Touched
 from threadline.application.projection.moderation_views import APPLY
 

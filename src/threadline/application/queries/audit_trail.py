@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from threadline.application.ports import EventReader, JsonObject
+from threadline.application.ports.cross_cutting import JsonObject
+from threadline.application.ports.projection import EventReader
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.errors import InvalidCursor, InvalidQuery
 from threadline.domain.events import EVENT_TYPES

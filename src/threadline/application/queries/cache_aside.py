@@ -12,7 +12,7 @@ import asyncio
 import weakref
 from collections.abc import Awaitable, Callable
 
-from threadline.application.ports import PageCache
+from threadline.application.ports.query import PageCache
 
 # Per cache instance (one per process in production), so two in-process "processes" in a test
 # exercise the cross-process claim rather than sharing one registry.

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import orjson
 
-from threadline.application.ports import CommentReader, JsonObject, PageCache
+from threadline.application.ports.cross_cutting import JsonObject
+from threadline.application.ports.query import CommentReader, PageCache
 from threadline.application.queries.cache_aside import cache_aside
 from threadline.application.queries.cache_scopes import comment_scope
 from threadline.domain.authorization import Action, is_allowed

@@ -9,7 +9,7 @@ import hashlib
 
 import orjson
 
-from threadline.application.ports import PageKey
+from threadline.application.ports.query import PageKey
 from threadline.domain.errors import InvalidCursor
 
 MAX_CURSOR_LENGTH = 200

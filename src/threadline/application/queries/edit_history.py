@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from threadline.application.ports import CommentReader, JsonObject
+from threadline.application.ports.cross_cutting import JsonObject
+from threadline.application.ports.query import CommentReader
 from threadline.application.queries.comment_by_id import load_comment
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.identity import Actor

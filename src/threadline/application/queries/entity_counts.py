@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from threadline.application.ports import CommentReader
+from threadline.application.ports.query import CommentReader
 from threadline.domain.errors import InvalidQuery
 from threadline.domain.rules import entity_id_is_valid, entity_type_is_valid
 

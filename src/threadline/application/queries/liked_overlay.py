@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 
 import orjson
 
-from threadline.application.ports import CommentReader, JsonObject
+from threadline.application.ports.cross_cutting import JsonObject
+from threadline.application.ports.query import CommentReader
 
 
 def _mark(nodes: Iterable[JsonObject], liked: set[str]) -> None:

@@ -3,7 +3,8 @@ what a signed-in reader sees of their own comments still awaiting approval."""
 
 from __future__ import annotations
 
-from threadline.application.ports import JsonObject, ModerationReader
+from threadline.application.ports.cross_cutting import JsonObject
+from threadline.application.ports.query import ModerationReader
 from threadline.application.queries.audit_trail import audit_cursor_position
 from threadline.application.queries.comment_by_id import public_node
 from threadline.domain.authorization import Action, ensure_allowed

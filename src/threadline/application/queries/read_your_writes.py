@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from threadline.application.ports import CommentReader
+from threadline.application.ports.query import CommentReader
 from threadline.application.projection.projector import COMMENTS_PROJECTION, ProjectionSignal
 
 _POLL_SECONDS = 0.05

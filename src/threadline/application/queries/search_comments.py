@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from threadline.application.ports import CommentReader, JsonObject
+from threadline.application.ports.cross_cutting import JsonObject
+from threadline.application.ports.query import CommentReader
 from threadline.application.queries.comment_by_id import public_node
 from threadline.domain.rules import entity_id_is_valid, entity_type_is_valid
 from threadline.domain.search_query import parse_search_query

@@ -16,7 +16,8 @@ from typing import overload
 
 import orjson
 
-from threadline.application.ports import CommentReader, JsonObject, PageCache, PageKey
+from threadline.application.ports.cross_cutting import JsonObject
+from threadline.application.ports.query import CommentReader, PageCache, PageKey
 from threadline.application.queries.cache_aside import cache_aside
 from threadline.application.queries.cache_scopes import thread_scope
 from threadline.application.queries.comment_by_id import public_node

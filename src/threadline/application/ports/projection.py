@@ -1,0 +1,158 @@
+"""The projection side's ports: the log as the projector reads it, and the read-model writers it
+changes inside its own transaction."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from threadline.application.ports.cross_cutting import JsonObject
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    position: int
+    event_id: str
+    tenant_id: str
+    aggregate_id: str
+    aggregate_version: int
+    comment_id: str
+    event_type: str
+    schema_version: int
+    payload: JsonObject
+    metadata: JsonObject
+    recorded_at: str
+
+
+class EventReader(Protocol):
+    async def read_after(self, position: int, limit: int) -> list[StoredEvent]: ...
+
+    async def last_position(self) -> int: ...
+
+    async def audit(
+        self,
+        tenant_id: str,
+        *,
+        after_position: int,
+        limit: int,
+        comment_id: str | None,
+        actor_id: str | None,
+        event_type: str | None,
+    ) -> list[StoredEvent]: ...
+
+
+class ContentRenderer(Protocol):
+    def render(self, content: str, content_format: str) -> str: ...
+
+
+@dataclass(slots=True)
+class ViewState:
+    """What a projection needs to know of a comment already in the read model."""
+
+    tenant_id: str
+    id: str
+    entity_type: str
+    entity_id: str
+    parent_id: str | None
+    status: str
+    visible: bool
+    reply_count: int
+    content: str | None
+    content_format: str
+    owner_id: str | None = None
+
+
+class CommentViewWriter(Protocol):
+    """Read-model changes, made inside the projector's transaction."""
+
+    async def get(self, tenant_id: str, comment_id: str) -> ViewState | None: ...
+    async def insert(self, row: JsonObject) -> None: ...
+    async def update(self, tenant_id: str, comment_id: str, values: JsonObject) -> None: ...
+    async def delete(self, tenant_id: str, comment_id: str) -> None: ...
+    async def add_reply_count(self, tenant_id: str, comment_id: str, delta: int) -> None: ...
+    async def add_like_count(self, tenant_id: str, comment_id: str, delta: int) -> None: ...
+    async def add_like(self, tenant_id: str, comment_id: str, user_id: str) -> bool: ...
+    async def remove_like(self, tenant_id: str, comment_id: str, user_id: str) -> bool: ...
+    async def purge_likes(self, tenant_id: str, comment_id: str) -> None: ...
+    async def add_edit(self, row: JsonObject) -> None: ...
+    async def purge_edits(self, tenant_id: str, comment_id: str) -> None: ...
+    async def adjust_stats(
+        self, tenant_id: str, entity_type: str, entity_id: str, comments: int, roots: int
+    ) -> None: ...
+    async def index_for_search(
+        self, tenant_id: str, comment_id: str, entity_type: str, entity_id: str, content: str
+    ) -> None: ...
+    async def remove_from_search(self, tenant_id: str, comment_id: str) -> None: ...
+    async def counted_views(self, tenant_id: str, comment_id: str) -> int:
+        """Views already counted for this comment (non-zero only when rebuilding)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A comment as the moderator queue files it."""
+
+    tenant_id: str
+    comment_id: str
+    entity_type: str
+    entity_id: str
+    owner_id: str | None
+    seq: int  # log position it was queued at: the queue is served oldest first
+    pending: bool
+
+
+class ModerationViewWriter(Protocol):
+    """Moderation read models, changed inside the projector's transaction."""
+
+    async def enqueue(self, item: QueueEntry, *, reported_at: str | None) -> None:
+        """Put the comment in the queue, or count one more report on it if it is there."""
+        ...
+
+    async def dequeue(self, tenant_id: str, comment_id: str) -> None: ...
+    async def add_report(
+        self, tenant_id: str, comment_id: str, user_id: str, reason: str | None, at: str
+    ) -> None: ...
+    async def clear_reports(self, tenant_id: str, comment_id: str) -> None: ...
+    async def set_ban(
+        self, tenant_id: str, user_id: str, reason: str | None, expires_at: str | None, by: str, at: str
+    ) -> None: ...
+    async def lift_ban(self, tenant_id: str, user_id: str) -> None: ...
+    async def set_thread_locked(
+        self, tenant_id: str, entity_type: str, entity_id: str, locked: bool
+    ) -> None: ...
+
+
+class ProjectionTransaction(Protocol):
+    views: CommentViewWriter
+    moderation: ModerationViewWriter
+
+    async def checkpoint(self, name: str) -> int:
+        """The projection's position, locked so a second projector instance waits its turn."""
+        ...
+
+    async def set_checkpoint(self, name: str, position: int) -> None: ...
+    async def commit(self) -> None: ...
+
+
+class ProjectionStore(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[ProjectionTransaction]: ...
+
+    async def record_failure(self, name: str, position: int, error: str) -> None: ...
+
+    async def status(self, name: str) -> ProjectionStatus: ...
+
+    async def reset(self, name: str) -> None:
+        """Empty the read model and rewind the checkpoint, for a rebuild from the log."""
+        ...
+
+    async def add_views(self, counts: dict[tuple[str, str], int]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionStatus:
+    name: str
+    position: int
+    failed_position: int | None
+    error: str | None
+    updated_at: str | None

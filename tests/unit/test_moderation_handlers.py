@@ -48,7 +48,7 @@ from threadline.domain.errors import (
     UserIsBanned,
 )
 from threadline.domain.identity import Actor
-from threadline.domain.moderation import Ban, expiry_is_valid
+from threadline.domain.moderation import Ban, valid_expiry
 from threadline.domain.tenant import TenantSettings
 
 PREMODERATED = TenantSettings(premoderation=True)
@@ -221,13 +221,13 @@ def test_a_ban_stops_applying_when_it_expires() -> None:
     ],
 )
 def test_ban_expiry_is_normalized_to_the_log_s_utc_format(given: str, expected: str) -> None:
-    assert expiry_is_valid(given, NOW) == expected
+    assert valid_expiry(given, NOW) == expected
 
 
 @pytest.mark.parametrize("given", ["yesterday", "2027-05-01T12:00:00", "2025-12-31T23:59:59Z"])
 def test_a_ban_expiry_must_be_a_future_instant_with_a_zone(given: str) -> None:
     with pytest.raises(InvalidCommand):
-        expiry_is_valid(given, NOW)
+        valid_expiry(given, NOW)
 
 
 async def test_a_locked_thread_refuses_users_new_comments_but_not_staff_or_other_threads(

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from threadline.adapters.rendering.content_html import ContentHtmlRenderer
 from threadline.domain.errors import InvalidContent
-from threadline.domain.rules import content_is_valid
+from threadline.domain.rules import valid_content
 
 # Written out here, not imported: a test of the allow-list must not trust the allow-list.
 SAFE_TAGS = {
@@ -371,7 +371,7 @@ def test_plain_text_keeps_paragraphs_and_line_breaks(renderer: ContentHtmlRender
 )
 def test_plain_text_round_trips_as_its_own_words(raw: str) -> None:
     try:
-        content = content_is_valid(raw)
+        content = valid_content(raw)
     except InvalidContent:
         return
     html = ContentHtmlRenderer().render(content, "plain")

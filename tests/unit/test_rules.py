@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 from threadline.domain.errors import InvalidCommand, InvalidContent, InvalidEntity, MaxDepthExceeded
 from threadline.domain.rules import (
-    comment_id_is_valid,
-    content_is_valid,
-    entity_id_is_valid,
-    entity_type_is_valid,
-    reason_is_valid,
-    reply_depth_is_allowed,
+    allowed_reply_depth,
+    valid_comment_id,
+    valid_content,
+    valid_entity_id,
+    valid_entity_type,
+    valid_reason,
 )
 
 ALLOWED_CONTROLS = {"\n", "\t", "\r"}  # a carriage return is read as a newline
@@ -48,7 +48,7 @@ def accepts(rule: object, value: str) -> bool:
 
 @pytest.mark.parametrize("value", ["a", "post", "blog-post", "video_clip", "x9", "a" + "b" * 63])
 def test_entity_type_matching_the_pattern_is_accepted_unchanged(value: str) -> None:
-    assert entity_type_is_valid(value) == value
+    assert valid_entity_type(value) == value
 
 
 @pytest.mark.parametrize(
@@ -69,18 +69,18 @@ def test_entity_type_matching_the_pattern_is_accepted_unchanged(value: str) -> N
 )
 def test_entity_type_not_matching_the_pattern_is_invalid_entity(value: str) -> None:
     with pytest.raises(InvalidEntity) as raised:
-        entity_type_is_valid(value)
+        valid_entity_type(value)
     assert raised.value.field == "entity_type" and raised.value.code == "invalid_entity"
 
 
 @given(st.from_regex(r"[a-z][a-z0-9_-]{0,63}", fullmatch=True))
 def test_every_entity_type_the_pattern_generates_is_accepted(value: str) -> None:
-    assert entity_type_is_valid(value) == value
+    assert valid_entity_type(value) == value
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=70) | st.text(string.printable, max_size=70))
 def test_entity_type_is_accepted_exactly_when_it_matches_the_pattern(value: str) -> None:
-    assert accepts(entity_type_is_valid, value) == is_valid_entity_type(value)
+    assert accepts(valid_entity_type, value) == is_valid_entity_type(value)
 
 
 # --- entity_id ----------------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def test_entity_type_is_accepted_exactly_when_it_matches_the_pattern(value: str)
 
 @pytest.mark.parametrize("value", ["1", "a b", "post/123?x=y", "ünïcødé", "x" * 256, "日本語", "😀"])
 def test_entity_id_of_1_to_256_printable_characters_is_accepted_unchanged(value: str) -> None:
-    assert entity_id_is_valid(value) == value
+    assert valid_entity_id(value) == value
 
 
 @pytest.mark.parametrize(
@@ -96,24 +96,24 @@ def test_entity_id_of_1_to_256_printable_characters_is_accepted_unchanged(value:
 )
 def test_entity_id_that_is_empty_too_long_or_unprintable_is_invalid_entity(value: str) -> None:
     with pytest.raises(InvalidEntity) as raised:
-        entity_id_is_valid(value)
+        valid_entity_id(value)
     assert raised.value.field == "entity_id"
 
 
 @given(st.text(max_size=300))
 def test_entity_id_is_accepted_exactly_when_short_and_printable(value: str) -> None:
-    assert accepts(entity_id_is_valid, value) == (1 <= len(value) <= 256 and value.isprintable())
+    assert accepts(valid_entity_id, value) == (1 <= len(value) <= 256 and value.isprintable())
 
 
 # --- content ------------------------------------------------------------------------------------------
 
 
 def test_content_is_trimmed_of_surrounding_whitespace() -> None:
-    assert content_is_valid("  \n\thello world \t\n ") == "hello world"
+    assert valid_content("  \n\thello world \t\n ") == "hello world"
 
 
 def test_content_keeps_inner_newlines_and_tabs() -> None:
-    assert content_is_valid("line one\n\n\tindented") == "line one\n\n\tindented"
+    assert valid_content("line one\n\n\tindented") == "line one\n\n\tindented"
 
 
 @pytest.mark.parametrize(
@@ -126,57 +126,57 @@ def test_content_keeps_inner_newlines_and_tabs() -> None:
     ],
 )
 def test_content_is_stored_in_nfc(raw: str, normalized: str) -> None:
-    assert content_is_valid(raw) == normalized
+    assert valid_content(raw) == normalized
 
 
 @pytest.mark.parametrize("raw", ["", " ", "\n\n", "\t \n", "\u3000", "\u00a0\u2003"])
 def test_empty_or_whitespace_only_content_is_invalid(raw: str) -> None:
     with pytest.raises(InvalidContent) as raised:
-        content_is_valid(raw)
+        valid_content(raw)
     assert raised.value.field == "content"
 
 
 @pytest.mark.parametrize("raw", ["one\r\ntwo", "one\rtwo", "one\ntwo"])
 def test_windows_and_old_mac_line_endings_are_stored_as_newlines(raw: str) -> None:
-    assert content_is_valid(raw) == "one\ntwo"
+    assert valid_content(raw) == "one\ntwo"
 
 
 @pytest.mark.parametrize("edge", ["\x1c", "\x1f", "\x85", "\u2028"])
 def test_control_characters_at_the_edges_are_rejected_not_trimmed(edge: str) -> None:
     with pytest.raises(InvalidContent):
-        content_is_valid(f"{edge}hello{edge}")
+        valid_content(f"{edge}hello{edge}")
 
 
 def test_content_of_exactly_10000_characters_after_trimming_is_accepted() -> None:
-    assert content_is_valid("   " + "x" * 10_000 + "\n") == "x" * 10_000
+    assert valid_content("   " + "x" * 10_000 + "\n") == "x" * 10_000
 
 
 def test_content_of_10001_characters_is_invalid() -> None:
     with pytest.raises(InvalidContent):
-        content_is_valid("x" * 10_001)
+        valid_content("x" * 10_001)
 
 
 def test_content_length_is_counted_after_normalization() -> None:
     decomposed = "e\u0301" * 10_000
-    assert content_is_valid(decomposed) == "\u00e9" * 10_000
+    assert valid_content(decomposed) == "\u00e9" * 10_000
 
 
 @pytest.mark.parametrize("control", REJECTED_CONTROLS, ids=[f"U+{ord(c):04X}" for c in REJECTED_CONTROLS])
 def test_control_characters_other_than_newline_and_tab_are_rejected(control: str) -> None:
     with pytest.raises(InvalidContent) as raised:
-        content_is_valid(f"before{control}after")
+        valid_content(f"before{control}after")
     assert raised.value.code == "invalid_content"
 
 
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\ufeff"])
 def test_line_separators_and_byte_order_marks_inside_content_are_rejected(separator: str) -> None:
     with pytest.raises(InvalidContent):
-        content_is_valid(f"a{separator}b")
+        valid_content(f"a{separator}b")
 
 
 def test_lone_surrogates_are_rejected() -> None:
     with pytest.raises(InvalidContent):
-        content_is_valid("broken \ud800 text")
+        valid_content("broken \ud800 text")
 
 
 def assert_is_clean_content(result: str) -> None:
@@ -194,7 +194,7 @@ def assert_is_clean_content(result: str) -> None:
 @example("e\u0301\u0323")
 def test_any_accepted_content_is_nfc_trimmed_and_free_of_control_characters(raw: str) -> None:
     try:
-        result = content_is_valid(raw)
+        result = valid_content(raw)
     except InvalidContent:
         return
     assert_is_clean_content(result)
@@ -204,10 +204,10 @@ def test_any_accepted_content_is_nfc_trimmed_and_free_of_control_characters(raw:
 @given(st.text(max_size=200))
 def test_validating_content_twice_gives_the_same_result(raw: str) -> None:
     try:
-        once = content_is_valid(raw)
+        once = valid_content(raw)
     except InvalidContent:
         return
-    assert content_is_valid(once) == once
+    assert valid_content(once) == once
 
 
 @given(
@@ -217,14 +217,14 @@ def test_validating_content_twice_gives_the_same_result(raw: str) -> None:
 )
 def test_a_control_character_between_words_is_always_rejected(before: str, control: str, after: str) -> None:
     with pytest.raises(InvalidContent):
-        content_is_valid(before + control + after)
+        valid_content(before + control + after)
 
 
 @given(st.text(st.characters(categories=["L", "N", "P", "S", "Zs"]), max_size=300))
 def test_ordinary_text_is_accepted_as_its_trimmed_nfc_form(raw: str) -> None:
     expected = unicodedata.normalize("NFC", raw).strip()
     assume(expected)
-    assert content_is_valid(raw) == expected
+    assert valid_content(raw) == expected
 
 
 # --- reasons ------------------------------------------------------------------------------------------
@@ -232,30 +232,30 @@ def test_ordinary_text_is_accepted_as_its_trimmed_nfc_form(raw: str) -> None:
 
 @pytest.mark.parametrize("reason", [None, "", "   ", "\n\t"])
 def test_a_missing_optional_reason_is_none(reason: str | None) -> None:
-    assert reason_is_valid(reason) is None
+    assert valid_reason(reason) is None
 
 
 @pytest.mark.parametrize("reason", [None, "", "   ", "\n\t"])
 def test_a_missing_required_reason_is_invalid_command(reason: str | None) -> None:
     with pytest.raises(InvalidCommand) as raised:
-        reason_is_valid(reason, required=True)
+        valid_reason(reason, required=True)
     assert raised.value.field == "reason"
 
 
 def test_a_reason_is_trimmed_and_normalized() -> None:
-    assert reason_is_valid("  spam, cafe\u0301 \n", required=True) == "spam, caf\u00e9"
+    assert valid_reason("  spam, cafe\u0301 \n", required=True) == "spam, caf\u00e9"
 
 
 def test_a_reason_of_1000_characters_is_accepted_and_1001_is_not() -> None:
-    assert reason_is_valid("r" * 1_000) == "r" * 1_000
+    assert valid_reason("r" * 1_000) == "r" * 1_000
     with pytest.raises(InvalidCommand):
-        reason_is_valid("r" * 1_001)
+        valid_reason("r" * 1_001)
 
 
 @pytest.mark.parametrize("control", ["\x00", "\x1b", "\x7f", "\u2028"])
 def test_a_reason_with_control_characters_is_invalid(control: str) -> None:
     with pytest.raises(InvalidCommand):
-        reason_is_valid(f"spam{control}here")
+        valid_reason(f"spam{control}here")
 
 
 # --- comment ids --------------------------------------------------------------------------------------
@@ -264,8 +264,8 @@ def test_a_reason_with_control_characters_is_invalid(control: str) -> None:
 @given(st.uuids())
 def test_any_uuid_in_any_letter_case_becomes_its_canonical_form(value: uuid.UUID) -> None:
     canonical = str(value)
-    assert comment_id_is_valid(canonical) == canonical
-    assert comment_id_is_valid(canonical.upper()) == canonical
+    assert valid_comment_id(canonical) == canonical
+    assert valid_comment_id(canonical.upper()) == canonical
 
 
 @given(st.text(max_size=60))
@@ -273,7 +273,7 @@ def test_any_uuid_in_any_letter_case_becomes_its_canonical_form(value: uuid.UUID
 @example("+2345678-1234-5678-1234-567812345678")
 def test_whatever_is_accepted_as_a_comment_id_comes_back_canonical(value: str) -> None:
     try:
-        result = comment_id_is_valid(value)
+        result = valid_comment_id(value)
     except InvalidCommand:
         return
     assert CANONICAL_UUID.fullmatch(result)
@@ -298,14 +298,14 @@ def test_whatever_is_accepted_as_a_comment_id_comes_back_canonical(value: str) -
 )
 def test_text_that_is_not_a_uuid_is_invalid_command(value: str) -> None:
     with pytest.raises(InvalidCommand) as raised:
-        comment_id_is_valid(value)
+        valid_comment_id(value)
     assert raised.value.field == "id"
 
 
 @pytest.mark.parametrize("value", [None, 42, b"12345678-1234-5678-1234-567812345678"])
 def test_a_comment_id_of_the_wrong_type_is_invalid_command_not_a_crash(value: object) -> None:
     with pytest.raises(InvalidCommand):
-        comment_id_is_valid(value)  # type: ignore[arg-type]
+        valid_comment_id(value)  # type: ignore[arg-type]
 
 
 # --- reply depth --------------------------------------------------------------------------------------
@@ -314,14 +314,14 @@ def test_a_comment_id_of_the_wrong_type_is_invalid_command_not_a_crash(value: ob
 @given(st.integers(min_value=0, max_value=100), st.integers(min_value=1, max_value=64))
 def test_a_reply_is_one_deeper_than_its_parent_up_to_the_limit(parent_depth: int, max_depth: int) -> None:
     if parent_depth + 1 <= max_depth:
-        assert reply_depth_is_allowed(parent_depth, max_depth) == parent_depth + 1
+        assert allowed_reply_depth(parent_depth, max_depth) == parent_depth + 1
     else:
         with pytest.raises(MaxDepthExceeded) as raised:
-            reply_depth_is_allowed(parent_depth, max_depth)
+            allowed_reply_depth(parent_depth, max_depth)
         assert raised.value.code == "max_depth_exceeded" and raised.value.field == "parent_id"
 
 
 def test_the_default_limit_of_ten_allows_depth_ten_and_not_eleven() -> None:
-    assert reply_depth_is_allowed(9, 10) == 10
+    assert allowed_reply_depth(9, 10) == 10
     with pytest.raises(MaxDepthExceeded):
-        reply_depth_is_allowed(10, 10)
+        allowed_reply_depth(10, 10)

@@ -27,7 +27,7 @@ from threadline.application.queries.cache_scopes import thread_scope
 from threadline.application.queries.thread_page import Sort, ThreadPageQuery, cached_page_at, page_key_tail
 from threadline.bootstrap import Threadline
 from threadline.domain.errors import DomainError
-from threadline.domain.rules import entity_id_is_valid, entity_type_is_valid
+from threadline.domain.rules import valid_entity_id, valid_entity_type
 from threadline.domain.tenant import TenantStatus
 
 _THREAD_PATH = re.compile(r"/v1/entities/([^/]+)/([^/]+)/comments")
@@ -133,7 +133,7 @@ class FastThreadReads:
     ) -> ThreadPageQuery | None:
         """The page the request names, or ``None`` for anything the routed request should judge."""
         try:
-            entity_type, entity_id = entity_type_is_valid(entity_type), entity_id_is_valid(entity_id)
+            entity_type, entity_id = valid_entity_type(entity_type), valid_entity_id(entity_id)
             pairs = parse_qsl(query_string.decode("ascii"), keep_blank_values=True, strict_parsing=True)
         except (DomainError, UnicodeDecodeError, ValueError):
             return None

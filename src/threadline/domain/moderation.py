@@ -52,13 +52,13 @@ def ensure_thread_open(lock: ThreadLock | None, actor: Actor) -> None:
         raise ThreadIsLocked()
 
 
-def user_id_is_valid(user_id: str) -> str:
+def valid_user_id(user_id: str) -> str:
     if not _USER_ID.fullmatch(user_id):
         raise InvalidCommand("user id must be 1-256 printable characters", field="user_id")
     return user_id
 
 
-def expiry_is_valid(expires_at: str | None, now: str) -> str | None:
+def valid_expiry(expires_at: str | None, now: str) -> str | None:
     """A ban's end as an ISO-8601 UTC string in the format the log uses, and in the future."""
     if expires_at is None:
         return None

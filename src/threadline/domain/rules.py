@@ -22,13 +22,13 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufef
 _UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}(-?)[0-9a-fA-F]{4}\1[0-9a-fA-F]{4}\1[0-9a-fA-F]{4}\1[0-9a-fA-F]{12}")
 
 
-def entity_type_is_valid(entity_type: str) -> str:
+def valid_entity_type(entity_type: str) -> str:
     if not ENTITY_TYPE_PATTERN.fullmatch(entity_type):
         raise InvalidEntity("entity_type must match [a-z][a-z0-9_-]{0,63}", field="entity_type")
     return entity_type
 
 
-def entity_id_is_valid(entity_id: str) -> str:
+def valid_entity_id(entity_id: str) -> str:
     if not 1 <= len(entity_id) <= MAX_ENTITY_ID_LENGTH:
         raise InvalidEntity("entity_id must be 1-256 characters", field="entity_id")
     if not entity_id.isprintable():
@@ -36,7 +36,7 @@ def entity_id_is_valid(entity_id: str) -> str:
     return entity_id
 
 
-def content_is_valid(content: str) -> str:
+def valid_content(content: str) -> str:
     """Comments are stored trimmed, with Unix newlines and in Unicode NFC, so equal text compares
     equal. Control characters are refused wherever they stand, not trimmed away at the ends."""
     text = content.replace("\r\n", "\n").replace("\r", "\n")
@@ -55,7 +55,7 @@ def content_is_valid(content: str) -> str:
     return normalized
 
 
-def reason_is_valid(reason: str | None, *, required: bool = False) -> str | None:
+def valid_reason(reason: str | None, *, required: bool = False) -> str | None:
     if reason and _CONTROL_CHARACTERS.search(reason.replace("\r\n", "\n")):
         raise InvalidCommand("reason must not contain control characters", field="reason")
     text = unicodedata.normalize("NFC", reason).strip() if reason else ""
@@ -71,7 +71,7 @@ def reason_is_valid(reason: str | None, *, required: bool = False) -> str | None
     return text
 
 
-def comment_id_is_valid(comment_id: str) -> str:
+def valid_comment_id(comment_id: str) -> str:
     """Comment ids are UUIDs in canonical lower-case form, so a retry finds the same row."""
     try:
         if not isinstance(comment_id, str) or not _UUID_TEXT.fullmatch(comment_id):
@@ -82,7 +82,7 @@ def comment_id_is_valid(comment_id: str) -> str:
     return str(parsed)
 
 
-def reply_depth_is_allowed(parent_depth: int, max_depth: int) -> int:
+def allowed_reply_depth(parent_depth: int, max_depth: int) -> int:
     depth = parent_depth + 1
     if depth > max_depth:
         raise MaxDepthExceeded(f"replies may be nested at most {max_depth} levels deep", field="parent_id")

@@ -51,7 +51,7 @@ from threadline.domain.commands import (
     UnpinComment,
     UpdateComment,
 )
-from threadline.domain.rules import comment_id_is_valid
+from threadline.domain.rules import valid_comment_id
 
 router = APIRouter(prefix="/v1/comments", tags=["comments"], responses=ERROR_RESPONSES)
 
@@ -84,7 +84,7 @@ async def get_comment(
     )
     if actor is not None:
         # comment_by_id accepted the id, so its canonical form names the comment on the page.
-        liked_id = comment_id_is_valid(comment_id)
+        liked_id = valid_comment_id(comment_id)
         body = await overlay_likes(body, (liked_id,), tenant_id, actor.user_id, plan.reader)
     return json_bytes(body, headers=plan.headers)
 

@@ -15,7 +15,7 @@ from threadline.api.dependencies import ContainerDep, OperatorDep
 from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import json_bytes
 from threadline.domain.errors import InvalidCommand, TenantNotFound
-from threadline.domain.rules import entity_type_is_valid
+from threadline.domain.rules import valid_entity_type
 from threadline.domain.tenant import (
     ErasureMode,
     KeyAlgorithm,
@@ -182,7 +182,7 @@ async def retire_key(tenant_id: str, key_id: str, container: ContainerDep) -> Re
 @router.put("/{tenant_id}/settings", response_model=TenantView, summary="Set the tenant's settings")
 async def put_settings(tenant_id: str, body: SettingsBody, container: ContainerDep) -> Response:
     for entity_type in body.allowed_entity_types or ():
-        entity_type_is_valid(entity_type)
+        valid_entity_type(entity_type)
     for origin in body.allowed_origins:
         if not ORIGIN.fullmatch(origin):
             raise InvalidCommand(

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from threadline.application.queries.thread_page import Sort, ThreadPageQuery
 from threadline.bootstrap import Threadline
-from threadline.domain.rules import entity_id_is_valid, entity_type_is_valid
+from threadline.domain.rules import valid_entity_id, valid_entity_type
 
 MAX_OFFSET_PAGE = 10_000
 
@@ -43,8 +43,8 @@ def page_query(
     settings = container.settings
     return ThreadPageQuery(
         tenant_id=tenant_id,
-        entity_type=entity_type_is_valid(entity_type),
-        entity_id=entity_id_is_valid(entity_id),
+        entity_type=valid_entity_type(entity_type),
+        entity_id=valid_entity_id(entity_id),
         parent_id=parent_id,
         parent_reply_count=parent_reply_count,
         sort=Sort(params.sort or default_sort),

@@ -8,8 +8,8 @@ from threadline.application.ports.write import PendingEvent, UnitOfWork
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import BanUser, UnbanUser
 from threadline.domain.events import UserBanned, UserUnbanned
-from threadline.domain.moderation import Ban, expiry_is_valid, user_id_is_valid
-from threadline.domain.rules import reason_is_valid
+from threadline.domain.moderation import Ban, valid_expiry, valid_user_id
+from threadline.domain.rules import valid_reason
 
 
 def ban_aggregate_id(user_id: str) -> str:
@@ -18,10 +18,10 @@ def ban_aggregate_id(user_id: str) -> str:
 
 async def ban_user(cmd: BanUser, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy) -> Decision:
     actor = ctx.actor
-    user_id = user_id_is_valid(cmd.user_id)
+    user_id = valid_user_id(cmd.user_id)
     ensure_allowed(actor, Action.BAN, user_id)
-    reason = reason_is_valid(cmd.reason)
-    expires_at = expiry_is_valid(cmd.expires_at, ctx.now)
+    reason = valid_reason(cmd.reason)
+    expires_at = valid_expiry(cmd.expires_at, ctx.now)
     current = await uow.moderation.ban(actor.tenant_id, user_id)
     if (
         current is not None
@@ -42,7 +42,7 @@ async def ban_user(cmd: BanUser, ctx: CommandContext, uow: UnitOfWork, policy: C
 
 async def unban_user(cmd: UnbanUser, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy) -> Decision:
     actor = ctx.actor
-    user_id = user_id_is_valid(cmd.user_id)
+    user_id = valid_user_id(cmd.user_id)
     ensure_allowed(actor, Action.BAN, user_id)
     current = await uow.moderation.ban(actor.tenant_id, user_id)
     if current is None or not current.active:

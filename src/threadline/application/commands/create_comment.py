@@ -18,22 +18,22 @@ from threadline.domain.events import CommentCreated
 from threadline.domain.identity import Role
 from threadline.domain.moderation import ensure_thread_open
 from threadline.domain.rules import (
-    comment_id_is_valid,
-    content_is_valid,
-    entity_id_is_valid,
-    entity_type_is_valid,
-    reply_depth_is_allowed,
+    allowed_reply_depth,
+    valid_comment_id,
+    valid_content,
+    valid_entity_id,
+    valid_entity_type,
 )
 
 
 def validated(cmd: CreateComment) -> CreateComment:
     return CreateComment(
-        comment_id=comment_id_is_valid(cmd.comment_id),
-        entity_type=entity_type_is_valid(cmd.entity_type),
-        entity_id=entity_id_is_valid(cmd.entity_id),
-        content=content_is_valid(cmd.content),
+        comment_id=valid_comment_id(cmd.comment_id),
+        entity_type=valid_entity_type(cmd.entity_type),
+        entity_id=valid_entity_id(cmd.entity_id),
+        content=valid_content(cmd.content),
         content_format=cmd.content_format,
-        parent_id=comment_id_is_valid(cmd.parent_id) if cmd.parent_id is not None else None,
+        parent_id=valid_comment_id(cmd.parent_id) if cmd.parent_id is not None else None,
     )
 
 
@@ -71,7 +71,7 @@ async def create_comment(
             raise ParentNotLive("the parent comment is not published")
         if not parent.is_live:
             raise ParentNotLive()
-        depth = reply_depth_is_allowed(parent.depth, policy.max_reply_depth)
+        depth = allowed_reply_depth(parent.depth, policy.max_reply_depth)
         path = child_path(parent.path, cmd.comment_id)
 
     comment = Comment(

@@ -9,13 +9,13 @@ from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import DeleteComment
 from threadline.domain.comment import Status
 from threadline.domain.events import CommentDeleted
-from threadline.domain.rules import reason_is_valid
+from threadline.domain.rules import valid_reason
 
 
 async def delete_comment(
     cmd: DeleteComment, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
 ) -> Decision:
-    reason = reason_is_valid(cmd.reason)
+    reason = valid_reason(cmd.reason)
     comment = await visible_comment(uow, ctx.actor, cmd.comment_id)
     ensure_allowed(ctx.actor, Action.DELETE, comment.author_id)
     if comment.status not in (Status.ACTIVE, Status.PENDING):

@@ -12,13 +12,13 @@ from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import HardDeleteComment
 from threadline.domain.comment import Status
 from threadline.domain.events import CommentHardDeleted
-from threadline.domain.rules import reason_is_valid
+from threadline.domain.rules import valid_reason
 
 
 async def hard_delete_comment(
     cmd: HardDeleteComment, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
 ) -> Decision:
-    reason = reason_is_valid(cmd.reason, required=True)
+    reason = valid_reason(cmd.reason, required=True)
     assert reason is not None
     ensure_allowed(ctx.actor, Action.HARD_DELETE)
     comment = await existing_comment(uow, ctx.actor.tenant_id, cmd.comment_id)

@@ -8,7 +8,7 @@ from threadline.domain.comment import Comment, Status
 from threadline.domain.errors import CommentNotFound
 from threadline.domain.identity import Actor
 from threadline.domain.moderation import ensure_not_banned
-from threadline.domain.rules import comment_id_is_valid
+from threadline.domain.rules import valid_comment_id
 
 UNPUBLISHED = frozenset({Status.PENDING, Status.REJECTED})
 
@@ -17,7 +17,7 @@ async def existing_comment(
     uow: UnitOfWork, tenant_id: str, comment_id: str, *, for_update: bool = True
 ) -> Comment:
     """The comment, or ``comment_not_found``; a hard-deleted comment is gone for every purpose."""
-    comment = await uow.comments.get(tenant_id, comment_id_is_valid(comment_id), for_update=for_update)
+    comment = await uow.comments.get(tenant_id, valid_comment_id(comment_id), for_update=for_update)
     if comment is None or comment.status is Status.HARD_DELETED:
         raise CommentNotFound()
     return comment

@@ -9,7 +9,7 @@ from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import LockThread, UnlockThread
 from threadline.domain.events import ThreadLocked, ThreadUnlocked
 from threadline.domain.moderation import ThreadLock
-from threadline.domain.rules import entity_id_is_valid, entity_type_is_valid, reason_is_valid
+from threadline.domain.rules import valid_entity_id, valid_entity_type, valid_reason
 
 
 async def _set_locked(
@@ -17,7 +17,7 @@ async def _set_locked(
 ) -> Decision:
     actor = ctx.actor
     ensure_allowed(actor, Action.LOCK)
-    entity_type, entity_id = entity_type_is_valid(entity_type), entity_id_is_valid(entity_id)
+    entity_type, entity_id = valid_entity_type(entity_type), valid_entity_id(entity_id)
     current = await uow.moderation.thread_lock(actor.tenant_id, entity_type, entity_id)
     if (current.locked if current else False) == locked:
         return Decision(None)
@@ -35,7 +35,7 @@ async def _set_locked(
 async def lock_thread(
     cmd: LockThread, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
 ) -> Decision:
-    return await _set_locked(cmd.entity_type, cmd.entity_id, True, reason_is_valid(cmd.reason), ctx, uow)
+    return await _set_locked(cmd.entity_type, cmd.entity_id, True, valid_reason(cmd.reason), ctx, uow)
 
 
 async def unlock_thread(

@@ -15,7 +15,7 @@ from threadline.domain.commands import ApproveComment, RejectComment
 from threadline.domain.comment import Comment, Status
 from threadline.domain.errors import CommentDeleted, ParentNotLive
 from threadline.domain.events import CommentApproved, CommentRejected, DomainEvent
-from threadline.domain.rules import reason_is_valid
+from threadline.domain.rules import valid_reason
 
 
 async def approve_comment(
@@ -41,7 +41,7 @@ async def approve_comment(
 async def reject_comment(
     cmd: RejectComment, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
 ) -> Decision:
-    reason = reason_is_valid(cmd.reason)
+    reason = valid_reason(cmd.reason)
     ensure_allowed(ctx.actor, Action.REJECT)
     comment = await existing_comment(uow, ctx.actor.tenant_id, cmd.comment_id)
     if comment.status not in (Status.PENDING, Status.ACTIVE):

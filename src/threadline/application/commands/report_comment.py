@@ -10,14 +10,14 @@ from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import ReportComment
 from threadline.domain.errors import CommentDeleted, CommentPending
 from threadline.domain.events import CommentReported
-from threadline.domain.rules import reason_is_valid
+from threadline.domain.rules import valid_reason
 
 
 async def report_comment(
     cmd: ReportComment, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
 ) -> Decision:
     actor = ctx.actor
-    reason = reason_is_valid(cmd.reason, required=True)
+    reason = valid_reason(cmd.reason, required=True)
     assert reason is not None
     comment = await visible_comment(uow, actor, cmd.comment_id, for_update=False)
     ensure_allowed(actor, Action.REPORT, comment.author_id)

@@ -10,13 +10,13 @@ from threadline.domain.commands import UpdateComment
 from threadline.domain.comment import Status
 from threadline.domain.errors import CommentDeleted
 from threadline.domain.events import CommentUpdated
-from threadline.domain.rules import content_is_valid
+from threadline.domain.rules import valid_content
 
 
 async def update_comment(
     cmd: UpdateComment, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
 ) -> Decision:
-    content = content_is_valid(cmd.content)
+    content = valid_content(cmd.content)
     comment = await visible_comment(uow, ctx.actor, cmd.comment_id)
     ensure_allowed(ctx.actor, Action.UPDATE, comment.author_id)
     if comment.status not in (Status.ACTIVE, Status.PENDING):

@@ -16,7 +16,7 @@ from threadline.application.queries.cache_scopes import comment_scope
 from threadline.domain.authorization import Action, is_allowed
 from threadline.domain.errors import CommentNotFound
 from threadline.domain.identity import Actor
-from threadline.domain.rules import comment_id_is_valid
+from threadline.domain.rules import valid_comment_id
 
 UNPUBLISHED = ("PENDING", "REJECTED")
 
@@ -50,7 +50,7 @@ async def load_comment(
 ) -> JsonObject:
     """The comment with its internal fields (``owner_id``, ``created_seq``), or 404 if it does not
     exist for this viewer."""
-    node = await reader.by_id(tenant_id, comment_id_is_valid(comment_id))
+    node = await reader.by_id(tenant_id, valid_comment_id(comment_id))
     if node is None or not may_read(viewer, node):
         raise CommentNotFound()
     return node
@@ -64,7 +64,7 @@ async def comment_by_id(
     ttl: float,
     viewer: Actor | None = None,
 ) -> bytes:
-    comment_id = comment_id_is_valid(comment_id)
+    comment_id = valid_comment_id(comment_id)
     if cache is None:
         return orjson.dumps(public_node(await load_comment(tenant_id, comment_id, reader, viewer)))
     scope = comment_scope(tenant_id, comment_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from threadline.application.ports.cross_cutting import JsonObject
 from threadline.application.ports.query import CommentReader
 from threadline.application.queries.comment_by_id import public_node
-from threadline.domain.rules import entity_id_is_valid, entity_type_is_valid
+from threadline.domain.rules import valid_entity_id, valid_entity_type
 from threadline.domain.search_query import parse_search_query
 
 
@@ -21,9 +21,9 @@ async def search_comments(
 ) -> JsonObject:
     query = parse_search_query(text)
     if entity_type is not None:
-        entity_type_is_valid(entity_type)
+        valid_entity_type(entity_type)
     if entity_id is not None:
-        entity_id_is_valid(entity_id)
+        valid_entity_id(entity_id)
     hits, total = await reader.search(
         tenant_id, query, entity_type=entity_type, entity_id=entity_id, limit=limit, offset=(page - 1) * limit
     )

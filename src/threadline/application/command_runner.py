@@ -10,20 +10,16 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TypeVar
 
 from threadline.application.ports.cross_cutting import EventBus
 from threadline.application.ports.write import PendingEvent, UnitOfWork, UnitOfWorkFactory
+from threadline.domain.clock import utc_now
 from threadline.domain.comment import Comment
 from threadline.domain.errors import ConcurrencyConflict
 from threadline.domain.events import EventMetadata
 from threadline.domain.identity import Actor
 from threadline.domain.tenant import TenantSettings
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)

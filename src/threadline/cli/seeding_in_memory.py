@@ -15,7 +15,6 @@ import click
 from threadline.adapters.rendering.content_html import ContentHtmlRenderer
 from threadline.adapters.sql.event_log import event_rows, stored_event
 from threadline.adapters.sql.search_index import SearchRow
-from threadline.application.command_runner import utc_now
 from threadline.application.ports.cross_cutting import JsonObject
 from threadline.application.ports.projection import (
     CommentViewWriter,
@@ -27,6 +26,7 @@ from threadline.application.ports.projection import (
     ViewState,
 )
 from threadline.application.ports.write import CommentStore, EventAppender, ModerationStore, PendingEvent
+from threadline.domain.clock import utc_now
 from threadline.domain.comment import Comment
 from threadline.domain.events import EventMetadata
 from threadline.domain.moderation import Ban, ThreadLock

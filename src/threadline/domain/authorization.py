@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from threadline.domain.comment import is_unpublished
 from threadline.domain.errors import PermissionDenied
 from threadline.domain.identity import Actor, Role
 
@@ -70,6 +71,14 @@ def is_allowed(actor: Actor, action: Action, author_id: str | None) -> bool:
 def ensure_allowed(actor: Actor, action: Action, author_id: str | None = None) -> None:
     if not is_allowed(actor, action, author_id):
         raise PermissionDenied(f"role '{actor.role.value}' may not {action.value.replace('_', ' ')} here")
+
+
+def may_see(actor: Actor | None, status: str, author_id: str | None) -> bool:
+    """Whether a comment in this status exists for this actor: everyone sees published comments
+    and tombstones; a pending or rejected one exists only for its author and staff."""
+    if not is_unpublished(status):
+        return True
+    return actor is not None and is_allowed(actor, Action.READ_UNPUBLISHED, author_id)
 
 
 def ensure_may_erase(actor: Actor, user_id: str, users_may_erase_themselves: bool) -> None:

@@ -17,6 +17,14 @@ class Status(StrEnum):
     HARD_DELETED = "HARD_DELETED"
 
 
+UNPUBLISHED = frozenset({Status.PENDING, Status.REJECTED})
+
+
+def is_unpublished(status: str) -> bool:
+    """Pending and rejected comments exist only for their author and moderators."""
+    return status in UNPUBLISHED
+
+
 @dataclass(slots=True)
 class Comment:
     tenant_id: str

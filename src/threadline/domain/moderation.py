@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from threadline.domain.clock import as_timestamp
 from threadline.domain.errors import InvalidCommand, ThreadIsLocked, UserIsBanned
 from threadline.domain.identity import Actor, Role
 
@@ -68,7 +69,7 @@ def valid_expiry(expires_at: str | None, now: str) -> str | None:
         raise InvalidCommand("expires_at must be an ISO-8601 timestamp", field="expires_at") from None
     if parsed.tzinfo is None:
         raise InvalidCommand("expires_at must carry a time zone (e.g. 'Z')", field="expires_at")
-    normalized = parsed.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    normalized = as_timestamp(parsed)
     if normalized <= now:
         raise InvalidCommand("expires_at must be in the future", field="expires_at")
     return normalized

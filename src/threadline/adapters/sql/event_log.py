@@ -22,9 +22,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from threadline.adapters.sql.schema import Json, events
-from threadline.application.command_runner import utc_now
 from threadline.application.ports.projection import StoredEvent
 from threadline.application.ports.write import PendingEvent
+from threadline.domain.clock import utc_now
 from threadline.domain.errors import ConcurrencyConflict
 from threadline.domain.events import EventMetadata, anonymize, redact
 

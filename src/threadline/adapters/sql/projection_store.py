@@ -25,8 +25,8 @@ from threadline.adapters.sql.schema import (
     view_totals,
 )
 from threadline.adapters.sql.upsert import insert_if_absent
-from threadline.application.command_runner import utc_now
 from threadline.application.ports.projection import CommentViewWriter, ModerationViewWriter, ProjectionStatus
+from threadline.domain.clock import utc_now
 
 checkpoints = projection_checkpoints
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from threadline.adapters.sql.schema import tenant_keys, tenants
-from threadline.application.command_runner import utc_now
+from threadline.domain.clock import utc_now
 from threadline.domain.errors import InvalidCommand, TenantNotFound
 from threadline.domain.tenant import KeyAlgorithm, SigningKey, Tenant, TenantSettings, TenantStatus
 

@@ -21,12 +21,13 @@ from threadline.api.schemas import (
     ReasonBody,
     ReportBody,
 )
-from threadline.application.command_runner import CommandOutcome, utc_now
+from threadline.application.command_runner import CommandOutcome
 from threadline.application.commands.ban_user import ban_user, unban_user
 from threadline.application.commands.lock_thread import lock_thread, unlock_thread
 from threadline.application.commands.moderate_comment import approve_comment, reject_comment
 from threadline.application.commands.report_comment import report_comment
 from threadline.application.queries.moderation import banned_users, moderation_queue
+from threadline.domain.clock import utc_now
 from threadline.domain.commands import (
     ApproveComment,
     BanUser,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
-from threadline.application.commands.loading import UNPUBLISHED, ensure_actor_not_banned
+from threadline.application.commands.loading import ensure_actor_not_banned
 from threadline.application.ports.write import PendingEvent, UnitOfWork
-from threadline.domain.authorization import Action, ensure_allowed, is_allowed
+from threadline.domain.authorization import Action, ensure_allowed, may_see
 from threadline.domain.commands import CreateComment
-from threadline.domain.comment import Comment, Status, child_path, create_fingerprint
+from threadline.domain.comment import Comment, Status, child_path, create_fingerprint, is_unpublished
 from threadline.domain.errors import (
     EntityTypeNotAllowed,
     IdempotencyConflict,
@@ -65,8 +65,8 @@ async def create_comment(
         )
         if parent is None or not same_thread or parent.status is Status.HARD_DELETED:
             raise ParentNotFound()  # an erased comment is gone for every purpose
-        if parent.status in UNPUBLISHED:
-            if not is_allowed(actor, Action.READ_UNPUBLISHED, parent.author_id):
+        if is_unpublished(parent.status):
+            if not may_see(actor, parent.status, parent.author_id):
                 raise ParentNotFound()  # someone else's pending comment does not exist for this user
             raise ParentNotLive("the parent comment is not published")
         if not parent.is_live:

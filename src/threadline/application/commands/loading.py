@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from threadline.application.ports.write import UnitOfWork
-from threadline.domain.authorization import Action, is_allowed
+from threadline.domain.authorization import may_see
 from threadline.domain.comment import Comment, Status
 from threadline.domain.errors import CommentNotFound
 from threadline.domain.identity import Actor
 from threadline.domain.moderation import ensure_not_banned
 from threadline.domain.rules import valid_comment_id
-
-UNPUBLISHED = frozenset({Status.PENDING, Status.REJECTED})
 
 
 async def existing_comment(
@@ -29,7 +27,7 @@ async def visible_comment(
     """As ``existing_comment``, but a comment the actor may not see (someone else's pending or
     rejected one) is not found rather than forbidden, so its existence does not leak."""
     comment = await existing_comment(uow, actor.tenant_id, comment_id, for_update=for_update)
-    if comment.status in UNPUBLISHED and not is_allowed(actor, Action.READ_UNPUBLISHED, comment.author_id):
+    if not may_see(actor, comment.status, comment.author_id):
         raise CommentNotFound()
     return comment
 

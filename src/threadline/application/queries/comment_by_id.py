@@ -13,12 +13,11 @@ from threadline.application.ports.cross_cutting import JsonObject
 from threadline.application.ports.query import CommentReader, PageCache
 from threadline.application.queries.cache_aside import cache_aside
 from threadline.application.queries.cache_scopes import comment_scope
-from threadline.domain.authorization import Action, is_allowed
+from threadline.domain.authorization import may_see
+from threadline.domain.comment import is_unpublished
 from threadline.domain.errors import CommentNotFound
 from threadline.domain.identity import Actor
 from threadline.domain.rules import valid_comment_id
-
-UNPUBLISHED = ("PENDING", "REJECTED")
 
 
 class _Unpublished(Exception):
@@ -37,12 +36,8 @@ def public_node(node: JsonObject) -> JsonObject:
 
 
 def may_read(viewer: Actor | None, node: JsonObject) -> bool:
-    if node["status"] not in UNPUBLISHED:
-        return True
     owner = node.get("owner_id")
-    return viewer is not None and is_allowed(
-        viewer, Action.READ_UNPUBLISHED, owner if isinstance(owner, str) else None
-    )
+    return may_see(viewer, str(node["status"]), owner if isinstance(owner, str) else None)
 
 
 async def load_comment(
@@ -74,7 +69,7 @@ async def comment_by_id(
         node = await reader.by_id(tenant_id, comment_id)
         if node is None:
             raise CommentNotFound()
-        if node["status"] in UNPUBLISHED:
+        if is_unpublished(str(node["status"])):
             raise _Unpublished(node)
         return orjson.dumps(public_node(node))
 

@@ -24,7 +24,7 @@ from threadline.application.command_runner import (
 from threadline.application.commands.create_comment import create_comment
 from threadline.application.commands.delete_comment import delete_comment
 from threadline.application.commands.hard_delete_comment import hard_delete_comment
-from threadline.application.commands.like_comment import like_aggregate_id, like_comment, unlike_comment
+from threadline.application.commands.like_comment import like_comment, unlike_comment
 from threadline.application.commands.pin_comment import pin_comment, unpin_comment
 from threadline.application.commands.update_comment import update_comment
 from threadline.application.ports.projection import StoredEvent
@@ -41,6 +41,7 @@ from threadline.domain.commands import (
     UpdateComment,
 )
 from threadline.domain.comment import Comment, Status
+from threadline.domain.comment import like_id as like_aggregate_id
 from threadline.domain.errors import (
     CommentDeleted,
     CommentNotFound,

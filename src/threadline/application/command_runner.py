@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from threadline.application.ports.cross_cutting import EventBus
-from threadline.application.ports.write import PendingEvent, UnitOfWork, UnitOfWorkFactory
+from threadline.application.ports.write import UnitOfWork, UnitOfWorkFactory
 from threadline.domain.clock import utc_now
 from threadline.domain.comment import Comment
 from threadline.domain.errors import ConcurrencyConflict
-from threadline.domain.events import EventMetadata
+from threadline.domain.events import EventMetadata, PendingEvent
 from threadline.domain.identity import Actor
 from threadline.domain.tenant import TenantSettings
 

@@ -1,4 +1,13 @@
-"""The write-side state of one comment, as command handlers see it."""
+"""The comment aggregate: its write-side state and every transition a command may make to it.
+
+Each transition checks its guards, changes the state, bumps ``version`` and ``updated_at`` once,
+and returns the event it causes already stamped with the aggregate version it claims, or
+``None`` when the comment is already in the state asked for (so a retried command applies once).
+Handlers load, call, save; none of them repeats this bookkeeping.
+
+Likes and reports are aggregates of their own (one per comment and user), so a popular comment
+never turns concurrent likes or reports into version conflicts on the comment.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +16,26 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from threadline.domain.commands import CreateComment
+from threadline.domain.errors import CommentDeleted, CommentPending, OnlyRootsCanBePinned
+from threadline.domain.events import (
+    CommentAnonymized,
+    CommentApproved,
+    CommentCreated,
+    CommentHardDeleted,
+    CommentLiked,
+    CommentPinned,
+    CommentRejected,
+    CommentReported,
+    CommentUnliked,
+    CommentUnpinned,
+    CommentUpdated,
+    DomainEvent,
+    PendingEvent,
+)
+from threadline.domain.events import (
+    CommentDeleted as CommentDeletedEvent,
+)
+from threadline.domain.identity import Actor
 
 
 class Status(StrEnum):
@@ -48,6 +77,57 @@ class Comment:
     updated_at: str
     edited_at: str | None = None
 
+    @classmethod
+    def create(
+        cls,
+        cmd: CreateComment,
+        author: Actor,
+        *,
+        parent: Comment | None,
+        fingerprint: str,
+        pending: bool,
+        now: str,
+    ) -> tuple[Comment, PendingEvent]:
+        """A new comment (a reply under ``parent``, whose depth the caller has checked)."""
+        comment = cls(
+            tenant_id=author.tenant_id,
+            id=cmd.comment_id,
+            entity_type=cmd.entity_type,
+            entity_id=cmd.entity_id,
+            parent_id=cmd.parent_id,
+            depth=parent.depth + 1 if parent else 0,
+            path=child_path(parent.path if parent else None, cmd.comment_id),
+            author_id=author.user_id,
+            author_name=author.name,
+            author_avatar=author.avatar,
+            author_role=author.role.value,
+            content=cmd.content,
+            content_format=cmd.content_format.value,
+            status=Status.PENDING if pending else Status.ACTIVE,
+            is_pinned=False,
+            version=1,
+            request_fingerprint=fingerprint,
+            created_at=now,
+            updated_at=now,
+        )
+        event = CommentCreated(
+            comment_id=comment.id,
+            entity_type=comment.entity_type,
+            entity_id=comment.entity_id,
+            occurred_at=now,
+            parent_id=comment.parent_id,
+            depth=comment.depth,
+            path=comment.path,
+            author_id=author.user_id,
+            author_name=author.name,
+            author_avatar=author.avatar,
+            author_role=author.role.value,
+            content=comment.content,
+            content_format=comment.content_format,
+            pending=pending,
+        )
+        return comment, PendingEvent(event, comment.id, comment.version)
+
     @property
     def is_live(self) -> bool:
         return self.status is Status.ACTIVE
@@ -55,6 +135,127 @@ class Comment:
     @property
     def is_pending(self) -> bool:
         return self.status is Status.PENDING
+
+    @property
+    def is_editable(self) -> bool:
+        """Live, or pending (its author may still correct it before approval)."""
+        return self.status in (Status.ACTIVE, Status.PENDING)
+
+    def ensure_published(self) -> None:
+        """Likes, pins, reports and replies need a published comment: a pending one is not out
+        yet, and anything else is gone."""
+        if self.is_pending:
+            raise CommentPending()
+        if not self.is_live:
+            raise CommentDeleted()
+
+    def ensure_editable(self) -> None:
+        if not self.is_editable:
+            raise CommentDeleted()
+
+    def edit(self, content: str, editor_id: str, now: str) -> PendingEvent | None:
+        self.ensure_editable()
+        if self.content == content:
+            return None
+        self.content = content
+        self.edited_at = now
+        return self._record(CommentUpdated, now, content=content, editor_id=editor_id)
+
+    def delete(self, reason: str | None, now: str) -> PendingEvent | None:
+        """A soft delete: the comment leaves the thread, or stays as a tombstone over its replies."""
+        if not self.is_editable:
+            return None
+        self.status = Status.DELETED
+        self.is_pinned = False
+        return self._record(CommentDeletedEvent, now, reason=reason)
+
+    def hard_delete(self, reason: str, now: str) -> PendingEvent:
+        """Its words and its author's name go for good; a content-less skeleton keeps the id
+        taken and the replies attached."""
+        self.status = Status.HARD_DELETED
+        self.content = self.author_name = self.author_avatar = None
+        # The create fingerprint hashes the content: a guess could be confirmed against it, so it goes
+        # too (a retry of the original create now meets an idempotency conflict, not the erased comment).
+        self.request_fingerprint = ""
+        self.is_pinned = False
+        return self._record(CommentHardDeleted, now, reason=reason)
+
+    def pin(self, now: str) -> PendingEvent | None:
+        self.ensure_published()
+        if self.parent_id is not None:
+            raise OnlyRootsCanBePinned()
+        if self.is_pinned:
+            return None
+        self.is_pinned = True
+        return self._record(CommentPinned, now)
+
+    def unpin(self, now: str) -> PendingEvent | None:
+        if not self.is_pinned:
+            return None
+        self.is_pinned = False
+        return self._record(CommentUnpinned, now)
+
+    def approve(self, reports_dismissed: int, now: str) -> PendingEvent | None:
+        """Publish a pending comment, or keep a reported live one and dismiss its reports. The
+        caller has checked that a pending reply's parent is still live."""
+        if not self.is_pending:
+            if not self.is_live:
+                raise CommentDeleted()
+            if not reports_dismissed:
+                return None  # already published, nothing reported: nothing to approve
+        self.status = Status.ACTIVE
+        return self._record(CommentApproved, now, reports_dismissed=reports_dismissed)
+
+    def reject(self, reason: str | None, now: str) -> PendingEvent | None:
+        """Turn a pending comment down for good, or take a live one down."""
+        if not self.is_editable:
+            return None
+        self.status = Status.REJECTED
+        self.is_pinned = False
+        return self._record(CommentRejected, now, reason=reason)
+
+    def anonymize(self, now: str) -> PendingEvent | None:
+        """Its author is erased: the words stay, who wrote them goes."""
+        if self.author_id is None:
+            return None
+        self.author_id = self.author_name = self.author_avatar = self.author_role = None
+        return self._record(CommentAnonymized, now)
+
+    def like_changed(self, user_id: str, liked: bool, like_version: int, now: str) -> PendingEvent:
+        """The event of the (comment, user) like aggregate reaching ``like_version``."""
+        event_type = CommentLiked if liked else CommentUnliked
+        return PendingEvent(
+            self._event(event_type, now, user_id=user_id), like_id(self.id, user_id), like_version
+        )
+
+    def reported(self, user_id: str, reason: str, now: str) -> PendingEvent:
+        """The one event of the (comment, reporter) report aggregate: each user reports once."""
+        event = self._event(CommentReported, now, user_id=user_id, reason=reason)
+        return PendingEvent(event, report_id(self.id, user_id), 1)
+
+    def _record(self, event_type: type[DomainEvent], now: str, **fields: object) -> PendingEvent:
+        self.version += 1
+        self.updated_at = now
+        return PendingEvent(self._event(event_type, now, **fields), self.id, self.version)
+
+    def _event(self, event_type: type[DomainEvent], now: str, **fields: object) -> DomainEvent:
+        return event_type(
+            comment_id=self.id,
+            entity_type=self.entity_type,
+            entity_id=self.entity_id,
+            occurred_at=now,
+            **fields,
+        )
+
+
+def like_id(comment_id: str, user_id: str) -> str:
+    """The aggregate id of one user's like of one comment."""
+    return f"{comment_id}/like/{user_id}"
+
+
+def report_id(comment_id: str, user_id: str) -> str:
+    """The aggregate id of one user's report of one comment."""
+    return f"{comment_id}/report/{user_id}"
 
 
 def create_fingerprint(tenant_id: str, author_id: str, cmd: CreateComment) -> str:

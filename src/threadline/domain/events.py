@@ -217,6 +217,16 @@ def anonymize(payload: dict[str, object]) -> dict[str, object]:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An event an aggregate just caused, with the aggregate version it claims: the log refuses a
+    second event claiming the same version, which is how a concurrent change is caught."""
+
+    event: LoggedEvent
+    aggregate_id: str
+    aggregate_version: int
+
+
+@dataclass(frozen=True, slots=True)
 class EventMetadata:
     actor_id: str
     actor_role: str

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
 from threadline.application.commands.loading import ensure_actor_not_banned
-from threadline.application.ports.write import PendingEvent, UnitOfWork
+from threadline.application.ports.write import UnitOfWork
 from threadline.domain.authorization import Action, ensure_allowed, may_see
 from threadline.domain.commands import CreateComment
-from threadline.domain.comment import Comment, Status, child_path, create_fingerprint, is_unpublished
+from threadline.domain.comment import Comment, Status, create_fingerprint, is_unpublished
 from threadline.domain.errors import (
     EntityTypeNotAllowed,
     IdempotencyConflict,
     ParentNotFound,
     ParentNotLive,
 )
-from threadline.domain.events import CommentCreated
 from threadline.domain.identity import Role
 from threadline.domain.moderation import ensure_thread_open
 from threadline.domain.rules import (
@@ -56,7 +55,7 @@ async def create_comment(
     ensure_thread_open(
         await uow.moderation.thread_lock(actor.tenant_id, cmd.entity_type, cmd.entity_id), actor
     )
-    depth, path = 0, child_path(None, cmd.comment_id)
+    parent = None
     if cmd.parent_id is not None:
         parent = await uow.comments.get(actor.tenant_id, cmd.parent_id, for_update=True)
         same_thread = parent is not None and (parent.entity_type, parent.entity_id) == (
@@ -65,59 +64,23 @@ async def create_comment(
         )
         if parent is None or not same_thread or parent.status is Status.HARD_DELETED:
             raise ParentNotFound()  # an erased comment is gone for every purpose
+        if not may_see(actor, parent.status, parent.author_id):
+            raise ParentNotFound()  # someone else's pending comment does not exist for this user
         if is_unpublished(parent.status):
-            if not may_see(actor, parent.status, parent.author_id):
-                raise ParentNotFound()  # someone else's pending comment does not exist for this user
             raise ParentNotLive("the parent comment is not published")
         if not parent.is_live:
             raise ParentNotLive()
-        depth = allowed_reply_depth(parent.depth, policy.max_reply_depth)
-        path = child_path(parent.path, cmd.comment_id)
+        allowed_reply_depth(parent.depth, policy.max_reply_depth)
 
-    comment = Comment(
-        tenant_id=actor.tenant_id,
-        id=cmd.comment_id,
-        entity_type=cmd.entity_type,
-        entity_id=cmd.entity_id,
-        parent_id=cmd.parent_id,
-        depth=depth,
-        path=path,
-        author_id=actor.user_id,
-        author_name=actor.name,
-        author_avatar=actor.avatar,
-        author_role=actor.role.value,
-        content=cmd.content,
-        content_format=cmd.content_format.value,
-        status=Status.PENDING if _needs_approval(ctx) else Status.ACTIVE,
-        is_pinned=False,
-        version=1,
-        request_fingerprint=fingerprint,
-        created_at=ctx.now,
-        updated_at=ctx.now,
+    comment, change = Comment.create(
+        cmd, actor, parent=parent, fingerprint=fingerprint, pending=_needs_approval(ctx), now=ctx.now
     )
     if not await uow.comments.add(comment):
         # Another request took the id between our read and our insert: judge it as a retry.
         raced = await uow.comments.get(actor.tenant_id, cmd.comment_id)
         assert raced is not None
         return _replay(raced, fingerprint)
-
-    event = CommentCreated(
-        comment_id=comment.id,
-        entity_type=comment.entity_type,
-        entity_id=comment.entity_id,
-        occurred_at=ctx.now,
-        parent_id=comment.parent_id,
-        depth=comment.depth,
-        path=comment.path,
-        author_id=actor.user_id,
-        author_name=actor.name,
-        author_avatar=actor.avatar,
-        author_role=actor.role.value,
-        content=comment.content,
-        content_format=comment.content_format,
-        pending=comment.is_pending,
-    )
-    return Decision(comment, [PendingEvent(event, comment.id, 1)], created=True)
+    return Decision(comment, [change], created=True)
 
 
 def _needs_approval(ctx: CommandContext) -> bool:

@@ -1,11 +1,14 @@
-"""Loading the comment a command is about, with the errors every handler shares."""
+"""Loading the comment a command is about, and saving it with the change it made: the steps
+every comment handler shares, written once."""
 
 from __future__ import annotations
 
+from threadline.application.command_runner import Decision
 from threadline.application.ports.write import UnitOfWork
 from threadline.domain.authorization import may_see
 from threadline.domain.comment import Comment, Status
 from threadline.domain.errors import CommentNotFound
+from threadline.domain.events import PendingEvent
 from threadline.domain.identity import Actor
 from threadline.domain.moderation import ensure_not_banned
 from threadline.domain.rules import valid_comment_id
@@ -32,5 +35,14 @@ async def visible_comment(
     return comment
 
 
-async def ensure_actor_not_banned(uow: UnitOfWork, ctx_now: str, actor: Actor) -> None:
-    ensure_not_banned(await uow.moderation.ban(actor.tenant_id, actor.user_id), ctx_now)
+async def saved(uow: UnitOfWork, comment: Comment, change: PendingEvent | None) -> Decision:
+    """Store the comment a transition changed, compare-and-set on the version it was loaded at
+    (each transition bumps it exactly once); no change stores nothing and records nothing."""
+    if change is None:
+        return Decision(comment)
+    await uow.comments.save(comment, change.aggregate_version - 1)
+    return Decision(comment, [change])
+
+
+async def ensure_actor_not_banned(uow: UnitOfWork, now: str, actor: Actor) -> None:
+    ensure_not_banned(await uow.moderation.ban(actor.tenant_id, actor.user_id), now)

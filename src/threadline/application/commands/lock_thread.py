@@ -4,32 +4,11 @@ Locking a locked thread, or unlocking an open one, changes nothing."""
 from __future__ import annotations
 
 from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
-from threadline.application.ports.write import PendingEvent, UnitOfWork
+from threadline.application.ports.write import UnitOfWork
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import LockThread, UnlockThread
-from threadline.domain.events import ThreadLocked, ThreadUnlocked
 from threadline.domain.moderation import ThreadLock
 from threadline.domain.rules import valid_entity_id, valid_entity_type, valid_reason
-
-
-async def _set_locked(
-    entity_type: str, entity_id: str, locked: bool, reason: str | None, ctx: CommandContext, uow: UnitOfWork
-) -> Decision:
-    actor = ctx.actor
-    ensure_allowed(actor, Action.LOCK)
-    entity_type, entity_id = valid_entity_type(entity_type), valid_entity_id(entity_id)
-    current = await uow.moderation.thread_lock(actor.tenant_id, entity_type, entity_id)
-    if (current.locked if current else False) == locked:
-        return Decision(None)
-    version = current.version + 1 if current else 1
-    lock = ThreadLock(actor.tenant_id, entity_type, entity_id, locked, reason, version, ctx.now)
-    await uow.moderation.save_thread_lock(lock, current.version if current else 0)
-    event = (
-        ThreadLocked(entity_type=entity_type, entity_id=entity_id, occurred_at=ctx.now, reason=reason)
-        if locked
-        else ThreadUnlocked(entity_type=entity_type, entity_id=entity_id, occurred_at=ctx.now)
-    )
-    return Decision(None, [PendingEvent(event, f"thread/{entity_type}/{entity_id}/lock", version)])
 
 
 async def lock_thread(
@@ -42,3 +21,20 @@ async def unlock_thread(
     cmd: UnlockThread, ctx: CommandContext, uow: UnitOfWork, policy: CommandPolicy
 ) -> Decision:
     return await _set_locked(cmd.entity_type, cmd.entity_id, False, None, ctx, uow)
+
+
+async def _set_locked(
+    entity_type: str, entity_id: str, locked: bool, reason: str | None, ctx: CommandContext, uow: UnitOfWork
+) -> Decision:
+    actor = ctx.actor
+    ensure_allowed(actor, Action.LOCK)
+    entity_type, entity_id = valid_entity_type(entity_type), valid_entity_id(entity_id)
+    current = await uow.moderation.thread_lock(actor.tenant_id, entity_type, entity_id)
+    changed = ThreadLock.change(
+        current, actor.tenant_id, entity_type, entity_id, locked=locked, reason=reason, now=ctx.now
+    )
+    if changed is None:
+        return Decision(None)
+    lock, change = changed
+    await uow.moderation.save_thread_lock(lock, change.aggregate_version - 1)
+    return Decision(None, [change])

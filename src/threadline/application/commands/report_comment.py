@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from threadline.application.command_runner import CommandContext, CommandPolicy, Decision
 from threadline.application.commands.loading import visible_comment
-from threadline.application.ports.write import PendingEvent, UnitOfWork
+from threadline.application.ports.write import UnitOfWork
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.commands import ReportComment
-from threadline.domain.errors import CommentDeleted, CommentPending
-from threadline.domain.events import CommentReported
 from threadline.domain.rules import valid_reason
 
 
@@ -21,18 +19,7 @@ async def report_comment(
     assert reason is not None
     comment = await visible_comment(uow, actor, cmd.comment_id, for_update=False)
     ensure_allowed(actor, Action.REPORT, comment.author_id)
-    if comment.is_pending:
-        raise CommentPending()  # already in front of the moderators
-    if not comment.is_live:
-        raise CommentDeleted()
+    comment.ensure_published()  # a pending comment is already in front of the moderators
     if not await uow.moderation.add_report(actor.tenant_id, comment.id, actor.user_id, reason, ctx.now):
         return Decision(comment)
-    event = CommentReported(
-        comment_id=comment.id,
-        entity_type=comment.entity_type,
-        entity_id=comment.entity_id,
-        occurred_at=ctx.now,
-        user_id=actor.user_id,
-        reason=reason,
-    )
-    return Decision(comment, [PendingEvent(event, f"{comment.id}/report/{actor.user_id}", 1)])
+    return Decision(comment, [comment.reported(actor.user_id, reason, ctx.now)])

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
 
 from threadline.domain.comment import Comment
-from threadline.domain.events import EventMetadata, LoggedEvent
+from threadline.domain.events import EventMetadata
+from threadline.domain.events import PendingEvent as PendingEvent
 from threadline.domain.moderation import Ban, ThreadLock
-
-
-@dataclass(frozen=True, slots=True)
-class PendingEvent:
-    """An event about to be appended, with the aggregate version it claims."""
-
-    event: LoggedEvent
-    aggregate_id: str
-    aggregate_version: int
 
 
 class CommentStore(Protocol):

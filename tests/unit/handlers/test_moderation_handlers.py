@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.unit.fakes import FakeBus, FakeDatabase
-from tests.unit.test_command_handlers import ADMIN, ALICE, BOB, MOD, TENANT, Harness, actor, new_id
+from tests.unit.handlers.harness import ADMIN, ALICE, BOB, MOD, TENANT, Harness, actor, new_id
 from threadline.application.command_runner import CommandContext, CommandOutcome, CommandPolicy, Handler
 from threadline.application.commands.anonymize_comment import anonymize_comment
 from threadline.application.commands.ban_user import ban_user, unban_user

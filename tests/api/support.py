@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import httpx
 
@@ -15,6 +15,16 @@ from threadline.domain.tenant import Tenant
 
 Json = dict[str, Any]
 Params = Mapping[str, str | int | list[str]]
+
+
+class Caller(TypedDict):
+    """Who a request is sent as: spread into ``Api`` calls as ``**MODERATOR``."""
+
+    user: str
+    role: Role
+
+
+MODERATOR = Caller(user="mod", role=Role.MODERATOR)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_KEYS = frozenset({"type", "title", "status", "detail", "code"})

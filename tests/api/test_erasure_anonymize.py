@@ -5,7 +5,7 @@ event payload and no cache."""
 
 from __future__ import annotations
 
-from tests.api.support import Api, Json, assert_problem, ids
+from tests.api.support import MODERATOR, Api, Json, assert_problem, ids
 from tests.integration.helpers import cached_text, stored_text
 from threadline.bootstrap import Threadline
 from threadline.domain.identity import Role
@@ -17,7 +17,7 @@ ALICE = (
 NAME, AVATAR = "Alice-Wonder", f"https://img.test/{ALICE}.png"
 KEPT = ("kept-words-one", "kept-words-two-edited")
 GONE = ("pending-private-words", "deleted-private-words")
-MOD = {"user": "mod", "role": Role.MODERATOR}
+MOD = MODERATOR
 AUTHOR_FIELDS = ("author_id", "author_name", "author_avatar", "author_role")
 
 

@@ -199,7 +199,10 @@ class Fuzzer:
             ).prepare()
             response = self.on_loop(
                 self.api.http.request(
-                    str(request.method), str(request.url), headers=dict(request.headers), content=request.body
+                    str(request.method),
+                    str(request.url),
+                    headers=dict(request.headers),  # type: ignore[arg-type]
+                    content=request.body,  # type: ignore[arg-type]
                 )
             )
             case.validate_response(response, checks=CHECKS, headers=headers, transport_kwargs=kwargs)

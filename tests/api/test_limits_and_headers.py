@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 
 from tests.conftest import TokenFactory
+from threadline.adapters.auth.rate_limits import LimitsRateLimiter
 from threadline.bootstrap import Threadline
 from threadline.domain.tenant import Tenant
 
@@ -48,7 +49,7 @@ async def test_a_body_over_the_limit_is_refused_with_413(
 async def test_a_user_over_the_write_limit_gets_429_with_retry_after(
     client: httpx.AsyncClient, container: Threadline, make_token: TokenFactory
 ) -> None:
-    container.rate_limiter = type(container.rate_limiter)(  # type: ignore[misc]
+    container.rate_limiter = LimitsRateLimiter(
         {("write", "user"): "3/minute", ("write", "address"): "100/minute"},
         redis_url=container.settings.redis_url,
         prefix=container.settings.redis_prefix,
@@ -70,7 +71,7 @@ async def test_a_user_over_the_write_limit_gets_429_with_retry_after(
 async def test_anonymous_readers_are_limited_per_address(
     client: httpx.AsyncClient, container: Threadline, tenant: Tenant
 ) -> None:
-    container.rate_limiter = type(container.rate_limiter)(  # type: ignore[misc]
+    container.rate_limiter = LimitsRateLimiter(
         {("read", "address"): "5/minute"},
         redis_url=container.settings.redis_url,
         prefix=container.settings.redis_prefix,

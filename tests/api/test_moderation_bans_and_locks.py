@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from tests.api.support import Api, Json, assert_problem, ids
+from tests.api.support import MODERATOR, Api, Json, assert_problem, ids
 from threadline.domain.identity import Role
 
-MOD = {"user": "mod", "role": Role.MODERATOR}
+MOD = MODERATOR
 
 
-async def ban(api: Api, user_id: str, body: Json | None = None, **kwargs: object) -> Json:
+async def ban(api: Api, user_id: str, body: Json | None = None, **kwargs: Any) -> Json:
     return await api.ok("PUT", f"/v1/moderation/bans/{user_id}", json=body, **{**MOD, **kwargs})
 
 

@@ -3,14 +3,16 @@ else sees it; approve publishes it, reject turns it down for good."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.api.support import Api, Json, assert_problem, ids
+from tests.api.support import MODERATOR, Api, Json, assert_problem, ids
 from threadline.bootstrap import Threadline
 from threadline.domain.identity import Role
 from threadline.domain.tenant import Tenant, TenantSettings
 
-MOD = {"user": "mod", "role": Role.MODERATOR}
+MOD = MODERATOR
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +21,7 @@ async def premoderated(container: Threadline, tenant: Tenant) -> None:
     container.verifier.forget(tenant.id)
 
 
-async def approve(api: Api, comment_id: str, **kwargs: object) -> Json:
+async def approve(api: Api, comment_id: str, **kwargs: Any) -> Json:
     return await api.ok("POST", f"/v1/comments/{comment_id}/approve", **{**MOD, **kwargs})
 
 

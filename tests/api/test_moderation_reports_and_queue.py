@@ -3,14 +3,16 @@ and reported comments oldest first, and approve (dismiss the reports) or reject 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.api.support import PROBLEM_JSON, Api, Json, assert_problem, ids
+from tests.api.support import MODERATOR, PROBLEM_JSON, Api, Json, assert_problem, ids
 from threadline.bootstrap import Threadline
 from threadline.domain.identity import Role
 from threadline.domain.tenant import Tenant, TenantSettings
 
-MOD = {"user": "mod", "role": Role.MODERATOR}
+MOD = MODERATOR
 
 
 async def premoderate(container: Threadline, tenant: Tenant) -> None:
@@ -22,7 +24,7 @@ async def report(api: Api, comment_id: str, reason: str = "spam", *, user: str =
     return await api.ok("POST", f"/v1/comments/{comment_id}/report", json={"reason": reason}, user=user)
 
 
-async def verdict(api: Api, comment_id: str, action: str, **kwargs: object) -> Json:
+async def verdict(api: Api, comment_id: str, action: str, **kwargs: Any) -> Json:
     return await api.ok("POST", f"/v1/comments/{comment_id}/{action}", **{**MOD, **kwargs})
 
 

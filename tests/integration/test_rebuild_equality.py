@@ -26,7 +26,7 @@ from tests.backends import (
 )
 from tests.integration.helpers import read_model_snapshot, rebuild
 from threadline.adapters.sql.schema import comment_view, moderation_queue
-from threadline.application.command_runner import CommandContext
+from threadline.application.command_runner import CommandContext, Handler
 from threadline.application.commands.anonymize_comment import anonymize_comment
 from threadline.application.commands.ban_user import ban_user, unban_user
 from threadline.application.commands.create_comment import create_comment
@@ -123,6 +123,9 @@ async def apply(container: Threadline, tenant_id: str, ops: list[tuple[Any, ...]
     def pick(index: int) -> str:
         return ids[index % len(ids)]
 
+    handler: Handler[Any]
+    command: Any
+    command_type: Any
     for op in ops:
         kind = op[0]
         if kind == "project":
@@ -181,7 +184,7 @@ async def apply(container: Threadline, tenant_id: str, ops: list[tuple[Any, ...]
                 )
             elif kind == "ban":
                 user_id = USERS[op[1]][0]
-                command: Any = BanUser(user_id, "rude") if op[2] else UnbanUser(user_id)
+                command = BanUser(user_id, "rude") if op[2] else UnbanUser(user_id)
                 handler = ban_user if op[2] else unban_user
                 await container.runner.run(handler, command, CommandContext(actors[2]))
             elif kind == "lock":

@@ -28,7 +28,12 @@ from threadline.domain.events import (
     redact,
 )
 
-BASE = {"comment_id": "c1", "entity_type": "post", "entity_id": "p1", "occurred_at": "2024-01-01T00:00:00Z"}
+BASE: dict[str, Any] = {
+    "comment_id": "c1",
+    "entity_type": "post",
+    "entity_id": "p1",
+    "occurred_at": "2024-01-01T00:00:00Z",
+}
 
 # One fully filled sample of every event, personal fields included.
 SAMPLES: list[DomainEvent] = [

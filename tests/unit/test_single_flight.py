@@ -54,7 +54,7 @@ async def test_different_keys_load_side_by_side() -> None:
     first.release.set()
     second.release.set()
 
-    assert await asyncio.gather(one, two) == [1, 1]
+    assert list(await asyncio.gather(one, two)) == [1, 1]
 
 
 async def test_an_error_reaches_every_waiter_and_the_next_call_loads_again() -> None:

@@ -9,20 +9,17 @@ from typing import TextIO, TypeVar
 
 import click
 
+from threadline.application.tenants.create_tenant import create_tenant
+from threadline.application.tenants.find_tenant import find_tenant
+from threadline.application.tenants.search_config import choose_search_config
+from threadline.application.tenants.signing_keys import add_signing_key, retire_signing_key
+from threadline.application.tenants.tenant_status import disable_tenant, enable_tenant
 from threadline.bootstrap import Threadline, build
 from threadline.domain.errors import DomainError
-from threadline.domain.tenant import Tenant
+from threadline.domain.tenant import KeyAlgorithm, Tenant
 from threadline.settings import Settings
 
 T = TypeVar("T")
-
-
-async def find_tenant(c: Threadline, tenant_ref: str) -> Tenant:
-    """A tenant by id or by name, or a clean CLI error."""
-    found = await c.tenants.get(tenant_ref) or await c.tenants.by_name(tenant_ref)
-    if found is None:
-        raise click.ClickException(f"no tenant {tenant_ref!r}")
-    return found
 
 
 def _run(work: Callable[[Threadline], Awaitable[T]]) -> T:
@@ -103,18 +100,19 @@ def tenant() -> None:
     """Manage tenants."""
 
 
+# Each command is the command-line face of a use case in application/tenants/ (the operator API is
+# the other); a tenant is named by id or name, and a broken rule is a message, not a traceback.
+
+
 @tenant.command("create")
 @click.argument("name")
 def tenant_create(name: str) -> None:
     """Create a tenant; prints its id and signing secret."""
-    created = _run(lambda c: c.tenants.create(name))
+    created = _run(lambda c: create_tenant(name, tenants=c.tenants))
     click.echo(json.dumps({"id": created.id, "name": created.name, "secret": created.secret}, indent=2))
 
 
-def _tenant_json(found: object, secret: str | None = None) -> str:
-    from threadline.domain.tenant import Tenant
-
-    assert isinstance(found, Tenant)
+def _tenant_json(found: Tenant, secret: str | None = None) -> str:
     body: dict[str, object] = {
         "id": found.id,
         "name": found.name,
@@ -130,7 +128,7 @@ def _tenant_json(found: object, secret: str | None = None) -> str:
 
 
 async def _find(c: Threadline, tenant_ref: str) -> str:
-    return (await find_tenant(c, tenant_ref)).id
+    return (await find_tenant(tenant_ref, tenants=c.tenants)).id
 
 
 @tenant.command("list")
@@ -148,10 +146,10 @@ def tenant_list() -> None:
 @click.argument("tenant_ref")
 def tenant_disable(tenant_ref: str) -> None:
     """Disable a tenant: its tokens stop working (other processes: within a second)."""
-    from threadline.domain.tenant import TenantStatus
 
     async def work(c: Threadline) -> str:
-        return _tenant_json(await c.tenants.set_status(await _find(c, tenant_ref), TenantStatus.DISABLED))
+        found = await disable_tenant(await _find(c, tenant_ref), tenants=c.tenants, cache=c.verifier)
+        return _tenant_json(found)
 
     click.echo(_run(work))
 
@@ -160,10 +158,10 @@ def tenant_disable(tenant_ref: str) -> None:
 @click.argument("tenant_ref")
 def tenant_enable(tenant_ref: str) -> None:
     """Enable a disabled tenant."""
-    from threadline.domain.tenant import TenantStatus
 
     async def work(c: Threadline) -> str:
-        return _tenant_json(await c.tenants.set_status(await _find(c, tenant_ref), TenantStatus.ACTIVE))
+        found = await enable_tenant(await _find(c, tenant_ref), tenants=c.tenants, cache=c.verifier)
+        return _tenant_json(found)
 
     click.echo(_run(work))
 
@@ -172,10 +170,11 @@ def tenant_enable(tenant_ref: str) -> None:
 @click.argument("tenant_ref")
 def tenant_rotate_secret(tenant_ref: str) -> None:
     """Add a new HS256 secret; the old ones stay valid until `tenant retire-key`."""
-    from threadline.domain.tenant import KeyAlgorithm
 
     async def work(c: Threadline) -> str:
-        found, key = await c.tenants.add_key(await _find(c, tenant_ref), KeyAlgorithm.HS256)
+        found, key = await add_signing_key(
+            await _find(c, tenant_ref), KeyAlgorithm.HS256, None, tenants=c.tenants, cache=c.verifier
+        )
         return _tenant_json(found, key.material)
 
     click.echo(_run(work))
@@ -189,12 +188,12 @@ def tenant_rotate_secret(tenant_ref: str) -> None:
 )
 def tenant_add_public_key(tenant_ref: str, algorithm: str, pem_file: TextIO) -> None:
     """Accept tokens the tenant's own identity provider signs with RS256 or ES256."""
-    from threadline.domain.tenant import KeyAlgorithm
-
     pem = pem_file.read()
 
     async def work(c: Threadline) -> str:
-        found, _ = await c.tenants.add_key(await _find(c, tenant_ref), KeyAlgorithm(algorithm), pem)
+        found, _ = await add_signing_key(
+            await _find(c, tenant_ref), KeyAlgorithm(algorithm), pem, tenants=c.tenants, cache=c.verifier
+        )
         return _tenant_json(found)
 
     click.echo(_run(work))
@@ -207,7 +206,10 @@ def tenant_retire_key(tenant_ref: str, key_id: str) -> None:
     """Retire a signing key: tokens signed with it stop working."""
 
     async def work(c: Threadline) -> str:
-        return _tenant_json(await c.tenants.retire_key(await _find(c, tenant_ref), key_id))
+        found = await retire_signing_key(
+            await _find(c, tenant_ref), key_id, tenants=c.tenants, cache=c.verifier
+        )
+        return _tenant_json(found)
 
     click.echo(_run(work))
 
@@ -219,8 +221,8 @@ def tenant_search_config(tenant_ref: str, config: str) -> None:
     """Choose a tenant's text-search configuration (PostgreSQL; default 'simple') and re-index."""
 
     async def work(c: Threadline) -> str:
-        found = await find_tenant(c, tenant_ref)
-        await c.set_search_config(found.id, config)
+        found = await find_tenant(tenant_ref, tenants=c.tenants)
+        await choose_search_config(found.id, config, tenants=c.tenants, index=c)
         return found.name
 
     click.echo(f"search configuration of {_run(work)} is now {config!r}")
@@ -241,7 +243,7 @@ def token(
     from threadline.domain.identity import Role
 
     async def work(c: Threadline) -> str:
-        found = await find_tenant(c, tenant_ref)
+        found = await find_tenant(tenant_ref, tenants=c.tenants)
         return issue_token(
             found,
             user_id=user_id,

@@ -7,7 +7,6 @@ through (and logged) rather than refused.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import time
@@ -16,6 +15,8 @@ from collections.abc import Sequence
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
+
+from threadline.application.single_flight import SingleFlight
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class LimitsRateLimiter:
             key: parse(value) for key, value in limits.items()
         }
         self._leases: dict[tuple[str, str, str], tuple[int, float]] = {}  # key -> (left, until)
-        self._taking: dict[tuple[str, str, str], asyncio.Future[bool]] = {}
+        self._taking: SingleFlight[tuple[str, str, str], bool] = SingleFlight()
 
     async def check(self, kind: str, tenant_id: str, identities: Sequence[str]) -> int | None:
         now = time.monotonic()
@@ -78,12 +79,7 @@ class LimitsRateLimiter:
     async def _lease(self, key: tuple[str, str, str], item: RateLimitItem, now: float) -> bool:
         """Spend from a new block. Concurrent requests of one caller share one block taken for
         all of them (else sixteen waiting requests would take sixteen blocks)."""
-        taking = self._taking.get(key)
-        if taking is None:
-            taking = asyncio.ensure_future(self._take_lease(key, item, now))
-            self._taking[key] = taking
-            taking.add_done_callback(lambda _: self._taking.pop(key, None))
-        if not await asyncio.shield(taking):
+        if not await self._taking.run(key, lambda: self._take_lease(key, item, now)):
             return False
         return self._spend_lease(key, now)
 

@@ -15,6 +15,7 @@ import logging
 import time
 
 from threadline.application.ports.cross_cutting import TenantDirectory
+from threadline.application.single_flight import SingleFlight
 from threadline.domain.tenant import Tenant
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class CachedTenants:
         self._refresh_seconds = refresh_seconds
         # A plain dict: this lookup is on every request, and TTLCache costs microseconds per get.
         self._known: dict[str, tuple[Tenant, float]] = {}
-        self._loading: dict[str, asyncio.Future[Tenant | None]] = {}
+        self._loading: SingleFlight[str, Tenant | None] = SingleFlight()
         self._refreshing: dict[str, asyncio.Task[None]] = {}
 
     async def get(self, tenant_id: str) -> Tenant | None:
@@ -44,21 +45,7 @@ class CachedTenants:
                     return await self.get(tenant_id)
                 self._refreshing[tenant_id] = asyncio.create_task(self._refresh(tenant_id))
             return tenant
-        loading = self._loading.get(tenant_id)
-        if loading is not None:
-            return await asyncio.shield(loading)
-        future: asyncio.Future[Tenant | None] = asyncio.get_running_loop().create_future()
-        self._loading[tenant_id] = future
-        try:
-            loaded = await self._load(tenant_id)
-            future.set_result(loaded)
-            return loaded
-        except BaseException as error:
-            future.set_exception(error)
-            future.exception()  # retrieved: waiters re-raise it
-            raise
-        finally:
-            del self._loading[tenant_id]
+        return await self._loading.run(tenant_id, lambda: self._load(tenant_id))
 
     def forget(self, tenant_id: str) -> None:
         """Drop a tenant at once (it was disabled, or its keys changed, in this process)."""

@@ -1,9 +1,10 @@
 """The operator API: create, list, disable and re-key tenants. Guarded by THREADLINE_OPERATOR_KEY;
-operators manage tenants only and never act on comments."""
+operators manage tenants only and never act on comments. Each route is the HTTP face of a use case
+in ``application/tenants/`` (the CLI is the other): it parses, calls, and renders the tenant. A
+use case named like its route is imported under another name: route names are operation ids."""
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 import orjson
@@ -14,18 +15,15 @@ from starlette.responses import Response
 from threadline.api.dependencies import ContainerDep, OperatorDep
 from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import json_bytes
-from threadline.domain.errors import InvalidCommand, TenantNotFound
-from threadline.domain.rules import valid_entity_type
-from threadline.domain.tenant import (
-    ErasureMode,
-    KeyAlgorithm,
-    SigningKey,
-    Tenant,
-    TenantSettings,
-    TenantStatus,
-)
+from threadline.application.tenants.create_tenant import create_tenant as create
+from threadline.application.tenants.search_config import SEARCH_CONFIG_NAME, choose_search_config
+from threadline.application.tenants.signing_keys import add_signing_key, retire_signing_key
+from threadline.application.tenants.tenant_settings import change_settings
+from threadline.application.tenants.tenant_status import disable_tenant as disable
+from threadline.application.tenants.tenant_status import enable_tenant as enable
+from threadline.application.tenants.token_claims import require_claims
+from threadline.domain.tenant import ErasureMode, KeyAlgorithm, SigningKey, Tenant, TenantSettings
 
-ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
 router = APIRouter(
     prefix="/v1/operator/tenants", tags=["operator"], dependencies=[OperatorDep], responses=ERROR_RESPONSES
 )
@@ -62,11 +60,23 @@ class SettingsBody(BaseModel):
         description="Erasing a user hard-deletes their comments, or keeps the words without a name or owner",
     )
 
+    def to_settings(self) -> TenantSettings:
+        return TenantSettings(
+            allowed_origins=tuple(self.allowed_origins),
+            allowed_entity_types=tuple(self.allowed_entity_types)
+            if self.allowed_entity_types is not None
+            else None,
+            public_reads=self.public_reads,
+            users_may_erase_themselves=self.users_may_erase_themselves,
+            premoderation=self.premoderation,
+            erasure_mode=ErasureMode(self.erasure_mode),
+        )
+
 
 class SearchConfigBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     config: str = Field(
-        pattern=r"^[a-z_]{1,63}$",
+        pattern=f"^{SEARCH_CONFIG_NAME.pattern}$",
         examples=["english"],
         description="A PostgreSQL text-search configuration (stored but unused on SQLite)",
     )
@@ -128,7 +138,7 @@ def _send(body: object, status: int = 200) -> Response:
     "", status_code=201, response_model=TenantView, summary="Create a tenant (its secret is shown once)"
 )
 async def create_tenant(body: NewTenant, container: ContainerDep) -> Response:
-    tenant = await container.tenants.create(body.name)
+    tenant = await create(body.name, tenants=container.tenants)
     return _send(_view(tenant, tenant.signing_key), 201)
 
 
@@ -139,24 +149,21 @@ async def list_tenants(container: ContainerDep) -> Response:
 
 @router.post("/{tenant_id}/disable", response_model=TenantView, summary="Disable: its tokens stop working")
 async def disable_tenant(tenant_id: str, container: ContainerDep) -> Response:
-    tenant = await container.tenants.set_status(tenant_id, TenantStatus.DISABLED)
-    container.verifier.forget(tenant_id)
-    return _send(_view(tenant))
+    return _send(_view(await disable(tenant_id, tenants=container.tenants, cache=container.verifier)))
 
 
 @router.post("/{tenant_id}/enable", response_model=TenantView, summary="Enable a disabled tenant")
 async def enable_tenant(tenant_id: str, container: ContainerDep) -> Response:
-    tenant = await container.tenants.set_status(tenant_id, TenantStatus.ACTIVE)
-    container.verifier.forget(tenant_id)
-    return _send(_view(tenant))
+    return _send(_view(await enable(tenant_id, tenants=container.tenants, cache=container.verifier)))
 
 
 @router.patch(
     "/{tenant_id}", response_model=TenantView, summary="Require an issuer and/or audience in tokens"
 )
 async def set_claims(tenant_id: str, body: TenantClaims, container: ContainerDep) -> Response:
-    tenant = await container.tenants.set_claims(tenant_id, body.issuer, body.audience)
-    container.verifier.forget(tenant_id)
+    tenant = await require_claims(
+        tenant_id, body.issuer, body.audience, tenants=container.tenants, cache=container.verifier
+    )
     return _send(_view(tenant))
 
 
@@ -167,39 +174,27 @@ async def set_claims(tenant_id: str, body: TenantClaims, container: ContainerDep
     summary="Add a signing key (rotation: old keys stay valid until retired)",
 )
 async def add_key(tenant_id: str, body: NewKey, container: ContainerDep) -> Response:
-    tenant, key = await container.tenants.add_key(tenant_id, KeyAlgorithm(body.algorithm), body.public_key)
-    container.verifier.forget(tenant_id)
+    tenant, key = await add_signing_key(
+        tenant_id,
+        KeyAlgorithm(body.algorithm),
+        body.public_key,
+        tenants=container.tenants,
+        cache=container.verifier,
+    )
     return _send(_view(tenant, key), 201)
 
 
 @router.delete("/{tenant_id}/keys/{key_id}", response_model=TenantView, summary="Retire a signing key")
 async def retire_key(tenant_id: str, key_id: str, container: ContainerDep) -> Response:
-    tenant = await container.tenants.retire_key(tenant_id, key_id)
-    container.verifier.forget(tenant_id)
+    tenant = await retire_signing_key(tenant_id, key_id, tenants=container.tenants, cache=container.verifier)
     return _send(_view(tenant))
 
 
 @router.put("/{tenant_id}/settings", response_model=TenantView, summary="Set the tenant's settings")
 async def put_settings(tenant_id: str, body: SettingsBody, container: ContainerDep) -> Response:
-    for entity_type in body.allowed_entity_types or ():
-        valid_entity_type(entity_type)
-    for origin in body.allowed_origins:
-        if not ORIGIN.fullmatch(origin):
-            raise InvalidCommand(
-                f"{origin!r} is not an origin like https://example.com", field="allowed_origins"
-            )
-    settings = TenantSettings(
-        allowed_origins=tuple(body.allowed_origins),
-        allowed_entity_types=tuple(body.allowed_entity_types)
-        if body.allowed_entity_types is not None
-        else None,
-        public_reads=body.public_reads,
-        users_may_erase_themselves=body.users_may_erase_themselves,
-        premoderation=body.premoderation,
-        erasure_mode=ErasureMode(body.erasure_mode),
+    tenant = await change_settings(
+        tenant_id, body.to_settings(), tenants=container.tenants, cache=container.verifier
     )
-    tenant = await container.tenants.set_settings(tenant_id, settings)
-    container.verifier.forget(tenant_id)
     return _send(_view(tenant))
 
 
@@ -209,7 +204,5 @@ async def put_settings(tenant_id: str, body: SettingsBody, container: ContainerD
     summary="Choose the tenant's text-search configuration and re-index its comments",
 )
 async def put_search_config(tenant_id: str, body: SearchConfigBody, container: ContainerDep) -> Response:
-    if await container.tenants.get(tenant_id) is None:
-        raise TenantNotFound()
-    await container.set_search_config(tenant_id, body.config)
-    return _send({"tenant_id": tenant_id, "config": body.config})
+    config = await choose_search_config(tenant_id, body.config, tenants=container.tenants, index=container)
+    return _send({"tenant_id": tenant_id, "config": config})

@@ -1,4 +1,5 @@
-"""Ports every side uses: wake-ups after commit, tenants, view counts and abuse limits."""
+"""Ports every side uses: wake-ups after commit, tenants (and their administration: the cached
+copy, the search configuration), view counts and abuse limits."""
 
 from __future__ import annotations
 
@@ -30,6 +31,21 @@ class TenantDirectory(Protocol):
     ) -> tuple[Tenant, SigningKey]: ...
     async def retire_key(self, tenant_id: str, key_id: str) -> Tenant: ...
     async def set_settings(self, tenant_id: str, settings: TenantSettings) -> Tenant: ...
+
+
+class TenantCache(Protocol):
+    """This process's copy of the tenants every request reads (other processes refresh theirs
+    within a second)."""
+
+    def forget(self, tenant_id: str) -> None:
+        """Drop a tenant so the next request here reads the directory again."""
+        ...
+
+
+class SearchIndex(Protocol):
+    async def set_search_config(self, tenant_id: str, config: str) -> None:
+        """Choose the tenant's text-search configuration and re-index its comments with it."""
+        ...
 
 
 class ViewCounter(Protocol):

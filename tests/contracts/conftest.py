@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 
 from tests.backends import REDIS_URL, PostgresTemplates, drop_redis_keys, postgres_settings, require_servers
+from tests.contracts.redis_space import RedisSpace
 from threadline.bootstrap import Threadline, build
 from threadline.settings import Settings
 
@@ -47,14 +47,6 @@ async def postgres_threadline(postgres_templates: PostgresTemplates | None) -> A
         await threadline.stop()
         await postgres_templates.release(databases)
         await drop_redis_keys(prefix)
-
-
-@dataclass(frozen=True)
-class RedisSpace:
-    """One Redis client and a key prefix nobody else uses: what two API processes would share."""
-
-    client: Redis
-    prefix: str
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.contracts.conftest import RedisSpace
+from tests.contracts.redis_space import RedisSpace
 from tests.unit.fakes import FakeBus
 from threadline.adapters.bus.in_process import InProcessBus
 from threadline.adapters.bus.redis_fanout import RedisBus

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.contracts.conftest import RedisSpace
 from tests.contracts.eventually import eventually
+from tests.contracts.redis_space import RedisSpace
 from threadline.adapters.cache.memory import MemoryPageCache
 from threadline.adapters.cache.near_pages import NearPageCache
 from threadline.adapters.cache.redis_pages import RedisPageCache

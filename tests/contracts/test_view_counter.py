@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.contracts.conftest import RedisSpace
 from tests.contracts.eventually import eventually
+from tests.contracts.redis_space import RedisSpace
 from threadline.adapters.cache.view_counters import MemoryViewCounter, RedisViewCounter
 from threadline.application.ports.cross_cutting import ViewCounter
 

@@ -1,4 +1,9 @@
-"""In-memory fakes of the write-side ports (``CommentStore``, ``EventAppender``, ``UnitOfWork``).
+"""In-memory fakes of the write-side ports (``CommentStore``, ``ModerationStore``,
+``EventAppender``, ``UnitOfWork``) and of the log as projectors read it (``EventReader``).
+
+Each fake subclasses the Protocol it stands for (mypy checks the signatures), and each runs
+the same contract suite as the SQL adapters (``tests/contracts/``), so "behaves like the SQL
+store" is a test, not a promise.
 
 A ``FakeDatabase`` holds the committed state. Each ``FakeUnitOfWork`` copies that state when it
 is entered and works on the copy; ``commit`` makes the copy durable, and leaving the block without
@@ -13,6 +18,7 @@ copy, so whatever it commits lands between that copy and the commit) or a failin
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
 import uuid
@@ -21,7 +27,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
-from threadline.application.ports.projection import StoredEvent
+from threadline.application.ports.cross_cutting import EventBus
+from threadline.application.ports.projection import EventReader, StoredEvent
 from threadline.application.ports.write import (
     CommentStore,
     EventAppender,
@@ -58,7 +65,7 @@ class FakeState:
         return copy.deepcopy(self)
 
 
-class FakeCommentStore:
+class FakeCommentStore(CommentStore):
     """The write model of one transaction, over that transaction's private copy of the state."""
 
     def __init__(self, state: FakeState) -> None:
@@ -110,7 +117,7 @@ class FakeCommentStore:
             del self._state.likes[key]
 
 
-class FakeModerationStore:
+class FakeModerationStore(ModerationStore):
     """Reports, bans and locks of one transaction, with the same compare-and-set as the SQL store."""
 
     def __init__(self, state: FakeState) -> None:
@@ -158,7 +165,7 @@ class FakeModerationStore:
         self.dirty = True
 
 
-class FakeEventAppender:
+class FakeEventAppender(EventAppender):
     """The event log of one transaction: appends land in the private copy until commit."""
 
     def __init__(self, state: FakeState, *, fail: bool = False) -> None:
@@ -249,7 +256,7 @@ class FakeDatabase:
         self.generation += 1
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(UnitOfWork):
     comments: CommentStore
     moderation: ModerationStore
     events: EventAppender
@@ -298,17 +305,56 @@ class FakeUnitOfWork:
         self._working = None
 
 
+class FakeEventReader(EventReader):
+    """The committed log, as a projector or the audit trail reads it (never a transaction's copy)."""
+
+    def __init__(self, database: FakeDatabase) -> None:
+        self._database = database
+
+    async def read_after(self, position: int, limit: int) -> list[StoredEvent]:
+        return [e for e in self._database.state.events if e.position > position][:limit]
+
+    async def last_position(self) -> int:
+        events = self._database.state.events
+        return events[-1].position if events else 0
+
+    async def audit(
+        self,
+        tenant_id: str,
+        *,
+        after_position: int,
+        limit: int,
+        comment_id: str | None,
+        actor_id: str | None,
+        event_type: str | None,
+    ) -> list[StoredEvent]:
+        found = [
+            e
+            for e in self._database.state.events
+            if e.tenant_id == tenant_id
+            and e.position > after_position
+            and (comment_id is None or e.comment_id == comment_id)
+            and (actor_id is None or e.metadata.get("actor_id") == actor_id)
+            and (event_type is None or e.event_type == event_type)
+        ]
+        return found[:limit]
+
+
 @dataclass
-class FakeBus:
+class FakeBus(EventBus):
+    """Records what was published, and wakes a waiter the way the real buses do (it runs their
+    contract suite too)."""
+
     published: list[int] = field(default_factory=list)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def publish(self, position: int) -> None:
         self.published.append(position)
+        self._wake.set()
 
     async def wait(self, timeout: float) -> None:
-        return None
-
-
-def _conforms(database: FakeDatabase, state: FakeState) -> tuple[UnitOfWork, CommentStore, EventAppender]:
-    """Type-level proof that the fakes implement the ports (checked by mypy, never called)."""
-    return FakeUnitOfWork(database), FakeCommentStore(state), FakeEventAppender(state)
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except TimeoutError:
+            return
+        self._wake.clear()

@@ -26,8 +26,8 @@ class MemoryViewCounter:
         self._pending: Counter[tuple[str, str]] = Counter()
 
     async def record(self, tenant_id: str, thread: str, viewer: str, comment_ids: Sequence[str]) -> None:
-        if (thread, viewer) in self._seen:
-            return
+        if (thread, viewer) in self._seen or not comment_ids:
+            return  # a page without comments uses up no view (as with Redis)
         self._seen[(thread, viewer)] = True
         self._pending.update((tenant_id, comment_id) for comment_id in comment_ids)
 

@@ -78,6 +78,10 @@ class SqlProjectionStore:
 
     async def record_failure(self, name: str, position: int, error: str) -> None:
         async with self._engine.begin() as connection:
+            # A new projection failing its first batch rolled back the row ``checkpoint`` made.
+            await insert_if_absent(
+                connection, checkpoints, {"name": name, "position": 0, "updated_at": utc_now()}
+            )
             await connection.execute(
                 checkpoints.update()
                 .where(checkpoints.c.name == name)

@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from tests.unit.fake_tenants import MemoryTenantDirectory
 from threadline.application.ports.cross_cutting import TenantDirectory
 from threadline.bootstrap import Threadline
 from threadline.domain.errors import InvalidCommand, TenantNotFound
@@ -148,3 +149,11 @@ class TestPostgresTenantDirectory(TenantDirectoryContract):
     @pytest.fixture
     def directory(self, postgres_threadline: Threadline) -> TenantDirectory:
         return postgres_threadline.tenants
+
+
+class TestMemoryTenantDirectory(TenantDirectoryContract):
+    """The fake the tenant-administration unit tests run on keeps the same promises."""
+
+    @pytest.fixture
+    def directory(self) -> TenantDirectory:
+        return MemoryTenantDirectory()

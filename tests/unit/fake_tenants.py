@@ -13,6 +13,7 @@ import dataclasses
 import itertools
 import secrets
 
+from threadline.application.ports.cross_cutting import TenantDirectory
 from threadline.domain.errors import InvalidCommand, TenantNotFound
 from threadline.domain.tenant import KeyAlgorithm, SigningKey, Tenant, TenantSettings, TenantStatus
 
@@ -24,7 +25,7 @@ def _now() -> str:
     return f"2026-01-01T00:00:{next(_clock):06d}Z"
 
 
-class MemoryTenantDirectory:
+class MemoryTenantDirectory(TenantDirectory):
     def __init__(self) -> None:
         self.tenants: dict[str, Tenant] = {}
         self.writes = 0  # changes stored, to show a refused change stored nothing

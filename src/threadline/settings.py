@@ -9,7 +9,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="THREADLINE_", env_file=".env", extra="ignore")
 
-    environment: str = "development"
     database_url: str = "sqlite+aiosqlite:///./threadline.db"
     read_database_url: str | None = Field(
         default=None, description="Read-model database; defaults to the write database."
@@ -32,11 +31,10 @@ class Settings(BaseSettings):
     )
 
     max_reply_depth: int = Field(default=10, ge=1, le=64)
+    # Ceilings over the paging parameters' own bounds (api/routes/thread_params.py), which also
+    # hold their defaults.
     max_page_limit: int = 100
-    default_page_limit: int = 20
     max_nested_depth: int = 10
-    default_nested_depth: int = 3
-    default_replies_per_comment: int = 5
 
     cache_enabled: bool = True
     near_cache_seconds: float = Field(

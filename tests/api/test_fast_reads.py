@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import annotated_types
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 
 from tests.api.support import Api, assert_problem
 from threadline.api.app import create_app
-from threadline.api.fast_reads import FastThreadReads
+from threadline.api.fast_reads import THREAD_PATH_REGEX, FastThreadReads
+from threadline.api.routes import threads
+from threadline.api.routes.thread_params import PageParams
 from threadline.bootstrap import Threadline
 from threadline.domain.tenant import Tenant, TenantSettings, TenantStatus
 
@@ -222,3 +226,141 @@ async def test_views_are_counted_for_pages_served_in_front(
     await container.flush_views()
     nodes = (await api.thread())["data"]
     assert {node["view_count"] for node in nodes} == {2}
+
+
+# The fast path restates none of the route's rules; these fail if the two ever read a request
+# differently.
+
+
+def test_the_fast_path_matches_exactly_the_path_the_router_routes_to_the_thread() -> None:
+    [route] = [r for r in threads.router.routes if getattr(r, "endpoint", None) is threads.thread]
+    assert isinstance(route, APIRoute)
+    assert THREAD_PATH_REGEX.pattern == route.path_regex.pattern
+    assert THREAD_PATH_REGEX.match(PATH) is not None
+
+
+def _probes() -> list[dict[str, str]]:
+    """Each integer parameter at and just outside the bounds ``PageParams`` declares, and the
+    longest cursor and one longer, so that a bound changed there and not seen by the fast path
+    makes the two paths disagree."""
+    probes: list[dict[str, str]] = []
+    for name, field in PageParams.model_fields.items():
+        if field.annotation is not int:
+            continue
+        low = next(int(str(m.ge)) for m in field.metadata if isinstance(m, annotated_types.Ge))
+        high = next(int(str(m.le)) for m in field.metadata if isinstance(m, annotated_types.Le))
+        probes += [{name: str(value)} for value in (low - 1, low, high, high + 1)]
+    cursor_length = next(
+        m.max_length
+        for m in PageParams.model_fields["cursor"].metadata
+        if isinstance(m, annotated_types.MaxLen)
+    )
+    probes += [{"cursor": "c" * cursor_length}, {"cursor": "c" * (cursor_length + 1)}]
+    return probes
+
+
+async def test_the_fast_path_reads_every_bound_of_the_route_s_parameter_model(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads
+) -> None:
+    await seeded(api)
+    routed, fronted = both
+    headers = api.public()
+    served = 0
+    probes = _probes()
+    for params in probes:
+        first = await routed.get(PATH, params=params, headers=headers)
+        answered = await fronted.get(PATH, params=params, headers=headers)
+
+        if first.status_code == 200:
+            served += 1  # the route accepted and cached it: the fast path must vouch for it
+        assert fast.served == served, params
+        again = await routed.get(PATH, params=params, headers=headers)
+        assert comparable(answered)[::2] == comparable(again)[::2], params
+    # Every bound itself is a page (a well-formed cursor is served in the test above).
+    assert served == len([p for p in probes if "cursor" not in p]) // 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=+2", "limit=%202", "depth=0001", "limit=2.0", "cursor=", "sort=oldest&limit=1_0"],
+)
+async def test_a_value_the_route_accepts_in_any_spelling_is_served_as_the_route_serves_it(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads, query: str
+) -> None:
+    await seeded(api)
+    routed, fronted = both
+    first = await routed.get(f"{PATH}?{query}", headers=api.public())
+    assert first.status_code == 200
+
+    answered = await fronted.get(f"{PATH}?{query}", headers=api.public())
+
+    assert fast.served == 1
+    assert comparable(answered) == comparable(first)
+
+
+async def test_a_parameter_given_twice_is_refused_by_both_paths_alike(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads
+) -> None:
+    await seeded(api)
+    routed, fronted = both
+    await fronted.get(PATH, params={"limit": "2"}, headers=api.public())  # cached under limit=2
+
+    answered = await fronted.get(f"{PATH}?limit=2&limit=2", headers=api.public())
+    routed_answer = await routed.get(f"{PATH}?limit=2&limit=2", headers=api.public())
+
+    assert fast.served == 0
+    body = assert_problem(answered, 422, "invalid_query")
+    assert body["field"] == "limit"
+    assert comparable(answered)[::2] == comparable(routed_answer)[::2]
+
+
+@pytest.mark.parametrize("tenant_id", ["no-such-tenant", "t" * 65])
+async def test_an_unknown_tenant_is_refused_by_both_paths_alike(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads, tenant_id: str
+) -> None:
+    await seeded(api)
+    routed, fronted = both
+    await fronted.get(PATH, headers=api.public())
+
+    answered = await fronted.get(PATH, headers={"X-Tenant-ID": tenant_id})
+
+    assert fast.served == 0
+    assert_problem(answered, 404, "tenant_not_found")
+    assert (
+        comparable(answered)[::2]
+        == comparable(await routed.get(PATH, headers={"X-Tenant-ID": tenant_id}))[::2]
+    )
+
+
+async def test_both_paths_spend_one_reader_s_read_limit_together(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads, container: Threadline
+) -> None:
+    from threadline.adapters.auth.rate_limits import LimitsRateLimiter
+
+    await seeded(api)
+    routed, fronted = both
+    await fronted.get(PATH, headers=api.public())  # cached before the limit is in place
+    container.rate_limiter = LimitsRateLimiter(
+        {("read", "address"): "3/minute", ("read", "user"): "3/minute"}, redis_url=None, prefix="t:"
+    )
+
+    by_route = [await routed.get(PATH, headers=api.public()) for _ in range(2)]
+    in_front = [await fronted.get(PATH, headers=api.public()) for _ in range(2)]
+
+    assert [a.status_code for a in by_route + in_front] == [200, 200, 200, 429]
+    assert fast.served == 1
+
+
+async def test_a_reader_served_by_either_path_is_one_viewer(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads, container: Threadline
+) -> None:
+    await seeded(api)
+    routed, fronted = both
+    reader = {**api.public(), "User-Agent": "one reader"}
+    await routed.get(PATH, headers=reader)
+    await fronted.get(PATH, headers=reader)
+    assert fast.served == 1
+
+    await container.flush_views()
+    nodes = (await api.thread())["data"]
+    assert {node["view_count"] for node in nodes} == {1}

@@ -7,23 +7,23 @@ import re
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Body, Depends, Header, Query, Request
 
-from threadline.application.command_runner import CommandContext
-from threadline.bootstrap import Threadline
-from threadline.domain.errors import (
+from threadline.api.access import MAX_TENANT_ID_LENGTH, anonymous_read_refusal, limit_identities
+from threadline.api.errors import (
     AuthenticationRequired,
-    InvalidToken,
     OperatorApiDisabled,
     OperatorKeyRequired,
     RateLimited,
-    TenantDisabled,
     TenantMismatch,
-    TenantNotFound,
     TenantRequired,
 )
+from threadline.api.schemas import DeleteCommentBody
+from threadline.application.command_runner import CommandContext
+from threadline.bootstrap import Threadline
+from threadline.domain.errors import InvalidToken
 from threadline.domain.identity import Actor
-from threadline.domain.tenant import TenantSettings, TenantStatus
+from threadline.domain.tenant import TenantSettings
 
 _CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -66,10 +66,10 @@ async def enforce_rate_limit(
     limiter = container.rate_limiter
     if limiter is None:
         return
-    identities = [f"address:{request.client.host if request.client else 'unknown'}"]
-    if actor is not None:
-        identities.insert(0, f"user:{actor.user_id}")
-    retry_after = await limiter.check(kind, tenant_id, identities)
+    host = request.client.host if request.client else None
+    retry_after = await limiter.check(
+        kind, tenant_id, limit_identities(host, actor.user_id if actor else None)
+    )
     if retry_after is not None:
         raise RateLimited(retry_after)
 
@@ -121,13 +121,10 @@ async def read_tenant(
     elif actor is not None and actor.tenant_id != x_tenant_id:
         raise TenantMismatch()
     elif actor is None:
-        tenant = await container.verifier.tenant(x_tenant_id) if len(x_tenant_id) <= 64 else None
-        if tenant is None:
-            raise TenantNotFound()
-        if tenant.status is not TenantStatus.ACTIVE:
-            raise TenantDisabled()
-        if not tenant.settings.public_reads:
-            raise AuthenticationRequired("this tenant's comments are for its signed-in users only")
+        known = len(x_tenant_id) <= MAX_TENANT_ID_LENGTH
+        refusal = anonymous_read_refusal(await container.verifier.tenant(x_tenant_id) if known else None)
+        if refusal is not None:
+            raise refusal
         tenant_id = x_tenant_id
     else:
         tenant_id = x_tenant_id
@@ -152,12 +149,26 @@ CorrelationDep = Annotated[str, Depends(correlation_id)]
 async def command_context(
     container: ContainerDep, actor: CommandActorDep, correlation: CorrelationDep
 ) -> CommandContext:
-    """The command's actor with the tenant's settings (pre-moderation, entity types) attached."""
+    """Every command route's context, built here only: the signed-in, rate-limited actor, the
+    request's correlation id and the tenant's settings (pre-moderation, entity types, erasure),
+    so no command runs with defaults in place of what its tenant chose."""
     tenant = await container.verifier.tenant(actor.tenant_id)
     return CommandContext(actor, correlation, tenant_settings=tenant.settings if tenant else TenantSettings())
 
 
 CommandContextDep = Annotated[CommandContext, Depends(command_context)]
+
+
+def delete_reason(
+    reason: Annotated[str | None, Query(max_length=1000)] = None,
+    body: Annotated[DeleteCommentBody | None, Body()] = None,
+) -> str | None:
+    """Why a comment is deleted (soft or hard): the body's reason, else the query's, for clients
+    that cannot send a body with DELETE."""
+    return body.reason if body is not None and body.reason else reason
+
+
+DeleteReasonDep = Annotated[str | None, Depends(delete_reason)]
 
 
 MinPosition = Annotated[

@@ -4,13 +4,16 @@ page cache already holds.
 Threads are read far more than written, and a popular thread's first page is nearly always
 cached, so this one request decides the service's read throughput. The profile showed the
 framework (dependency resolution, parameter models, its middleware chain) costing most of a
-cached read, so this wrapper answers it directly: the same parameter rules, tenant checks, rate
-limit, view count and security headers as the routed request, then the cached bytes as they are.
+cached read, so this wrapper answers it directly, then the cached bytes as they are.
 
-Anything else — a token, a CORS origin, ``min_position``, a parameter it does not know or that is
-out of range, a disabled or private tenant, a rate-limited caller, a cache miss — goes on to
-the framework unchanged, which answers it (errors included) the one documented way. A test
-compares both paths' responses byte for byte.
+It restates none of the route's rules: the path is the route's own (compiled as the router
+compiles it), a query string is read by the route's ``PageParams`` and ``page_query`` (once per
+distinct request, then remembered), and the tenant gate, the rate-limit identities and the view
+count are the functions the routed request calls (``api/access.py``, ``api/viewers.py``).
+Anything else — a token, a CORS origin, ``min_position``, a parameter the route would refuse,
+a disabled or private tenant, a rate-limited caller, a cache miss — goes on to the framework
+unchanged, which answers it (errors included) the one documented way. A test compares both
+paths' responses byte for byte.
 """
 
 from __future__ import annotations
@@ -19,23 +22,20 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from threadline.api.access import MAX_TENANT_ID_LENGTH, anonymous_read_refusal, limit_identities
 from threadline.api.middleware import API_CSP, API_HEADERS
-from threadline.api.responses import anonymous_viewer
+from threadline.api.routes.thread_params import THREAD_PATH, PageParams, page_query, repeated_parameter
+from threadline.api.viewers import anonymous_viewer, count_view
 from threadline.application.queries.cache_scopes import thread_scope
-from threadline.application.queries.thread_page import Sort, ThreadPageQuery, cached_page_at, page_key_tail
+from threadline.application.queries.thread_page import cached_page_at, page_key_tail
 from threadline.bootstrap import Threadline
 from threadline.domain.errors import DomainError
-from threadline.domain.rules import valid_entity_id, valid_entity_type
-from threadline.domain.tenant import TenantStatus
 
-_THREAD_PATH = re.compile(r"/v1/entities/([^/]+)/([^/]+)/comments")
-# name -> (lowest, highest) for the integer parameters, as the routed request's PageParams says.
-_BOUNDS = {"limit": (1, 100), "page": (1, 10_000), "depth": (0, 10), "replies_limit": (0, 100)}
-_SORTS = frozenset(sort.value for sort in Sort)
-_MAX_CURSOR = 200
-_MAX_TENANT_ID = 64
+# The router's own pattern for the route's path, so both match exactly the same requests.
+THREAD_PATH_REGEX: re.Pattern[str] = compile_path(THREAD_PATH)[0]
 _MAX_KNOWN_QUERIES = 4096
 
 
@@ -58,9 +58,9 @@ class FastThreadReads:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            match = _THREAD_PATH.fullmatch(scope["path"])
+            match = THREAD_PATH_REGEX.match(scope["path"])
             if match is not None:
-                body = await self._cached_page(scope, match.group(1), match.group(2))
+                body = await self._cached_page(scope, match)
                 if body is not None:
                     self.served += 1
                     await send(
@@ -79,7 +79,7 @@ class FastThreadReads:
                     return
         await self.app(scope, receive, send)
 
-    async def _cached_page(self, scope: Scope, entity_type: str, entity_id: str) -> bytes | None:
+    async def _cached_page(self, scope: Scope, path: re.Match[str]) -> bytes | None:
         container = self.container
         cache = container.cache
         if cache is None:
@@ -95,78 +95,46 @@ class FastThreadReads:
                 return None  # a signed-in or cross-origin read: the framework lays likes or CORS on
             elif name == b"user-agent" and user_agent is None:
                 user_agent = value
-        if tenant_id is None or len(tenant_id) > _MAX_TENANT_ID:
+        if tenant_id is None or len(tenant_id) > MAX_TENANT_ID_LENGTH:
             return None
         memo = (tenant_id, scope["path"], scope["query_string"])
         try:
             known = self._queries[memo]
         except KeyError:
-            query = self._query(tenant_id, entity_type, entity_id, scope["query_string"])
-            known = (
-                _Known(thread_scope(tenant_id, query.entity_type, query.entity_id), page_key_tail(query))
-                if query
-                else None
-            )
+            known = self._known(tenant_id, path["entity_type"], path["entity_id"], scope["query_string"])
             if len(self._queries) >= _MAX_KNOWN_QUERIES:
                 self._queries.clear()
             self._queries[memo] = known
         if known is None:
             return None
-        tenant = await container.verifier.tenant(tenant_id)
-        if tenant is None or tenant.status is not TenantStatus.ACTIVE or not tenant.settings.public_reads:
-            return None
+        if anonymous_read_refusal(await container.verifier.tenant(tenant_id)) is not None:
+            return None  # the framework answers the tenant's problem
         page = await cached_page_at(known.scope, known.tail, cache)
         if page is None:
             return None  # the framework builds it (and counts this request against the limit)
         client = scope.get("client")
         host: str | None = client[0] if client else None
         limiter = container.rate_limiter
-        identity = f"address:{host or 'unknown'}"
-        if limiter is not None and await limiter.check("read", tenant_id, [identity]) is not None:
+        if (
+            limiter is not None
+            and await limiter.check("read", tenant_id, limit_identities(host, None)) is not None
+        ):
             return None  # the framework answers the 429 problem with its Retry-After
         viewer = anonymous_viewer(host or "", (user_agent or b"").decode("latin-1"))
-        await container.views.record(tenant_id, known.scope, viewer, page.comment_ids)
+        await count_view(container.views, tenant_id, known.scope, viewer, page.comment_ids)
         return page.body
 
-    def _query(
-        self, tenant_id: str, entity_type: str, entity_id: str, query_string: bytes
-    ) -> ThreadPageQuery | None:
-        """The page the request names, or ``None`` for anything the routed request should judge."""
+    def _known(self, tenant_id: str, entity_type: str, entity_id: str, query_string: bytes) -> _Known | None:
+        """Where the cache keeps the page the request names, read by the route's own parameter
+        model and query builder; ``None`` for anything the routed request should judge."""
         try:
-            entity_type, entity_id = valid_entity_type(entity_type), valid_entity_id(entity_id)
             pairs = parse_qsl(query_string.decode("ascii"), keep_blank_values=True, strict_parsing=True)
-        except (DomainError, UnicodeDecodeError, ValueError):
-            return None
-        values: dict[str, int] = {"limit": 20, "page": 1, "depth": 3, "replies_limit": 5}
-        sort, cursor, seen = "newest", None, set()
-        for name, value in pairs:
-            if name in seen:
+            if repeated_parameter(name for name, _ in pairs) is not None:
                 return None
-            seen.add(name)
-            if name in _BOUNDS:
-                low, high = _BOUNDS[name]
-                if not (
-                    value.isascii() and value.isdigit() and len(value) <= 6 and low <= int(value) <= high
-                ):
-                    return None
-                values[name] = int(value)
-            elif name == "sort" and value in _SORTS:
-                sort = value
-            elif name == "cursor" and 0 < len(value) <= _MAX_CURSOR:
-                cursor = value
-            else:
-                return None  # min_position, an unknown name, or a value to refuse with a problem
-        settings = self.container.settings
-        return ThreadPageQuery(
-            tenant_id=tenant_id,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            parent_id=None,
-            parent_reply_count=0,
-            sort=Sort(sort),
-            limit=min(values["limit"], settings.max_page_limit),
-            page=values["page"],
-            cursor=cursor,
-            depth=min(values["depth"], settings.max_nested_depth),
-            replies_per_comment=values["replies_limit"],
-        )
+            params = PageParams.model_validate(dict(pairs))
+            if params.min_position is not None:
+                return None  # read-your-writes: the route waits for the projection
+            query = page_query(self.container, tenant_id, entity_type, entity_id, params)
+        except (DomainError, ValueError):  # pydantic's ValidationError and UnicodeDecodeError too
+            return None
+        return _Known(thread_scope(tenant_id, query.entity_type, query.entity_id), page_key_tail(query))

@@ -1,6 +1,7 @@
 """RFC 9457 problem details: every error a client can cause, with a stable ``code``.
 
-The one place where domain error kinds become HTTP statuses.
+The one place where errors become HTTP answers: domain error kinds map to statuses here, and the
+API's own transport errors (``api/errors.py``) bring theirs.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from threadline.api.errors import RateLimited, TransportError
 from threadline.api.schemas import Problem
-from threadline.domain.errors import DomainError, ErrorKind, RateLimited
+from threadline.domain.errors import DomainError, ErrorKind
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +32,10 @@ STATUS_OF_KIND = {
     ErrorKind.CONFLICT: 409,
     ErrorKind.FORBIDDEN: 403,
     ErrorKind.UNAUTHENTICATED: 401,
-    ErrorKind.RATE_LIMITED: 429,
     ErrorKind.TOO_LARGE: 413,
 }
-# Errors about the request's form rather than its meaning answer 400.
-BAD_REQUEST_CODES = {"invalid_cursor", "tenant_required", "malformed_json"}
+# Domain errors about the request's form rather than its meaning answer 400.
+BAD_REQUEST_CODES = {"invalid_cursor"}
 
 
 def problem(
@@ -63,13 +64,33 @@ def problem(
 
 def domain_problem(error: DomainError, instance: str | None = None) -> Response:
     status = 400 if error.code in BAD_REQUEST_CODES else STATUS_OF_KIND[error.kind]
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(error, RateLimited):
-        headers = {"Retry-After": str(error.retry_after)}
     extra: dict[str, object] | None = {"field": error.field} if error.field else None
     return problem(
-        status, error.code, error.detail, title=error.title, instance=instance, extra=extra, headers=headers
+        status,
+        error.code,
+        error.detail,
+        title=error.title,
+        instance=instance,
+        extra=extra,
+        headers=_challenge(status),
     )
+
+
+def transport_problem(error: TransportError, instance: str | None = None) -> Response:
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+    return problem(
+        error.status,
+        error.code,
+        error.detail,
+        title=error.title,
+        instance=instance,
+        headers=headers or _challenge(error.status),
+    )
+
+
+def _challenge(status: int) -> dict[str, str] | None:
+    """Every 401 names the scheme that would have been accepted (RFC 9110 §11.6.1)."""
+    return {"WWW-Authenticate": "Bearer"} if status == 401 else None
 
 
 def _location(loc: tuple[object, ...] | list[object]) -> str:
@@ -82,6 +103,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, error: DomainError) -> Response:
         return domain_problem(error, request.url.path)
+
+    @app.exception_handler(TransportError)
+    async def on_transport_error(request: Request, error: TransportError) -> Response:
+        return transport_problem(error, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, error: RequestValidationError) -> Response:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from threadline.api.viewers import anonymous_viewer
 from threadline.application.command_runner import CommandOutcome
 from threadline.application.ports.projection import ContentRenderer
 from threadline.application.ports.query import CommentReader, PageCache
@@ -103,7 +103,3 @@ def viewer_of(request: Request, actor: Actor | None) -> str:
     return anonymous_viewer(
         request.client.host if request.client else "", request.headers.get("user-agent", "")
     )
-
-
-def anonymous_viewer(client: str, agent: str) -> str:
-    return "a:" + hashlib.blake2b(f"{client}|{agent}".encode(), digest_size=8).hexdigest()

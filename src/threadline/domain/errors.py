@@ -1,4 +1,6 @@
-"""One error family with stable codes; the API maps each kind to an HTTP status in one place."""
+"""One error family with stable codes for the rules of comments, tenants and identity; the API
+maps each kind to an HTTP status in one place. Errors of the HTTP interface itself (headers, keys,
+rates) are the API's own, in ``api/errors.py``."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ class ErrorKind(Enum):
     CONFLICT = "conflict"
     FORBIDDEN = "forbidden"
     UNAUTHENTICATED = "unauthenticated"
-    RATE_LIMITED = "rate_limited"
     TOO_LARGE = "too_large"
 
 
@@ -90,12 +91,6 @@ class PermissionDenied(DomainError):
     title = "You may not do this to this comment"
 
 
-class AuthenticationRequired(DomainError):
-    kind = ErrorKind.UNAUTHENTICATED
-    code = "authentication_required"
-    title = "A bearer token is required"
-
-
 class InvalidToken(DomainError):
     kind = ErrorKind.UNAUTHENTICATED
     code = "invalid_token"
@@ -106,17 +101,6 @@ class TokenExpired(DomainError):
     kind = ErrorKind.UNAUTHENTICATED
     code = "token_expired"
     title = "The bearer token has expired"
-
-
-class TenantMismatch(DomainError):
-    kind = ErrorKind.FORBIDDEN
-    code = "tenant_mismatch"
-    title = "The token belongs to another tenant"
-
-
-class TenantRequired(DomainError):
-    code = "tenant_required"
-    title = "Name the tenant with the X-Tenant-ID header"
 
 
 class TenantNotFound(DomainError):
@@ -140,32 +124,10 @@ class OnlyRootsCanBePinned(DomainError):
     title = "Only root comments can be pinned"
 
 
-class RateLimited(DomainError):
-    kind = ErrorKind.RATE_LIMITED
-    code = "rate_limited"
-    title = "Too many requests"
-
-    def __init__(self, retry_after: int, detail: str | None = None) -> None:
-        super().__init__(detail or f"slow down: try again in {retry_after} s")
-        self.retry_after = retry_after
-
-
 class TenantDisabled(DomainError):
     kind = ErrorKind.UNAUTHENTICATED
     code = "tenant_disabled"
     title = "The tenant is disabled"
-
-
-class OperatorKeyRequired(DomainError):
-    kind = ErrorKind.UNAUTHENTICATED
-    code = "operator_key_required"
-    title = "A valid X-Operator-Key header is required"
-
-
-class OperatorApiDisabled(DomainError):
-    kind = ErrorKind.FORBIDDEN
-    code = "operator_api_disabled"
-    title = "The operator API is off: set THREADLINE_OPERATOR_KEY to turn it on"
 
 
 class EntityTypeNotAllowed(DomainError):

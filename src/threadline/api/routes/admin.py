@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from threadline.api.dependencies import CommandActorDep, ContainerDep, CorrelationDep, ReadingActorDep
+from threadline.api.dependencies import CommandContextDep, ContainerDep, DeleteReasonDep, ReadingActorDep
 from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import command_response, json_bytes
-from threadline.api.schemas import AuditPage, CommandAccepted, DeleteCommentBody
-from threadline.application.command_runner import CommandContext
+from threadline.api.schemas import AuditPage, CommandAccepted
 from threadline.application.commands.hard_delete_comment import hard_delete_comment
 from threadline.application.queries.audit_trail import audit_cursor_position, audit_trail
 from threadline.domain.commands import HardDeleteComment
@@ -26,16 +25,10 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERROR_RESPONSES
     summary="Erase a comment for good (admin); its words leave every table and the event log",
 )
 async def hard_delete(
-    comment_id: str,
-    actor: CommandActorDep,
-    container: ContainerDep,
-    correlation: CorrelationDep,
-    reason: Annotated[str | None, Query(max_length=1000)] = None,
-    body: Annotated[DeleteCommentBody | None, Body()] = None,
+    comment_id: str, context: CommandContextDep, container: ContainerDep, reason: DeleteReasonDep
 ) -> Response:
-    why = body.reason if body is not None and body.reason else reason
     outcome = await container.runner.run(
-        hard_delete_comment, HardDeleteComment(comment_id, why or ""), CommandContext(actor, correlation)
+        hard_delete_comment, HardDeleteComment(comment_id, reason or ""), context
     )
     return command_response(outcome)
 

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from threadline.api.dependencies import (
-    CommandActorDep,
     CommandContextDep,
     ContainerDep,
-    CorrelationDep,
+    DeleteReasonDep,
     MinPosition,
     OptionalActorDep,
     ReadingActorDep,
@@ -21,17 +19,16 @@ from threadline.api.dependencies import (
 )
 from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import command_response, json_bytes, read_plan
-from threadline.api.routes.thread_params import PageParams, page_query
+from threadline.api.routes.comment_commands import comment_command
+from threadline.api.routes.thread_params import PageParamsDep, page_query
 from threadline.api.schemas import (
     CommandAccepted,
     Comment,
     CommentPage,
     CreateCommentBody,
-    DeleteCommentBody,
     EditHistory,
     UpdateCommentBody,
 )
-from threadline.application.command_runner import CommandContext
 from threadline.application.commands.create_comment import create_comment
 from threadline.application.commands.delete_comment import delete_comment
 from threadline.application.commands.like_comment import like_comment, unlike_comment
@@ -91,72 +88,32 @@ async def get_comment(
 
 @router.patch("/{comment_id}", response_model=CommandAccepted, summary="Edit a comment")
 async def edit(
-    comment_id: str,
-    body: UpdateCommentBody,
-    actor: CommandActorDep,
-    container: ContainerDep,
-    correlation: CorrelationDep,
+    comment_id: str, body: UpdateCommentBody, context: CommandContextDep, container: ContainerDep
 ) -> Response:
-    outcome = await container.runner.run(
-        update_comment, UpdateComment(comment_id, body.content), CommandContext(actor, correlation)
-    )
+    outcome = await container.runner.run(update_comment, UpdateComment(comment_id, body.content), context)
     return command_response(outcome, renderer=container.projector.renderer)
 
 
 @router.delete("/{comment_id}", response_model=CommandAccepted, summary="Delete a comment (soft)")
 async def soft_delete(
-    comment_id: str,
-    actor: CommandActorDep,
-    container: ContainerDep,
-    correlation: CorrelationDep,
-    reason: Annotated[str | None, Query(max_length=1000)] = None,
-    body: Annotated[DeleteCommentBody | None, Body()] = None,
+    comment_id: str, context: CommandContextDep, container: ContainerDep, reason: DeleteReasonDep
 ) -> Response:
-    why = body.reason if body is not None and body.reason else reason
-    outcome = await container.runner.run(
-        delete_comment, DeleteComment(comment_id, why), CommandContext(actor, correlation)
-    )
+    outcome = await container.runner.run(delete_comment, DeleteComment(comment_id, reason), context)
     return command_response(outcome)
 
 
-@router.put("/{comment_id}/like", response_model=CommandAccepted, summary="Like a comment")
-async def like(
-    comment_id: str, actor: CommandActorDep, container: ContainerDep, correlation: CorrelationDep
-) -> Response:
-    outcome = await container.runner.run(
-        like_comment, LikeComment(comment_id), CommandContext(actor, correlation)
-    )
-    return command_response(outcome, liked=True)
-
-
-@router.delete("/{comment_id}/like", response_model=CommandAccepted, summary="Unlike a comment")
-async def unlike(
-    comment_id: str, actor: CommandActorDep, container: ContainerDep, correlation: CorrelationDep
-) -> Response:
-    outcome = await container.runner.run(
-        unlike_comment, UnlikeComment(comment_id), CommandContext(actor, correlation)
-    )
-    return command_response(outcome, liked=False)
-
-
-@router.put("/{comment_id}/pin", response_model=CommandAccepted, summary="Pin a root comment (staff)")
-async def pin(
-    comment_id: str, actor: CommandActorDep, container: ContainerDep, correlation: CorrelationDep
-) -> Response:
-    outcome = await container.runner.run(
-        pin_comment, PinComment(comment_id), CommandContext(actor, correlation)
-    )
-    return command_response(outcome, is_pinned=True)
-
-
-@router.delete("/{comment_id}/pin", response_model=CommandAccepted, summary="Unpin a comment (staff)")
-async def unpin(
-    comment_id: str, actor: CommandActorDep, container: ContainerDep, correlation: CorrelationDep
-) -> Response:
-    outcome = await container.runner.run(
-        unpin_comment, UnpinComment(comment_id), CommandContext(actor, correlation)
-    )
-    return command_response(outcome, is_pinned=False)
+router.put("/{comment_id}/like", name="like", response_model=CommandAccepted, summary="Like a comment")(
+    comment_command(like_comment, LikeComment, liked=True)
+)
+router.delete(
+    "/{comment_id}/like", name="unlike", response_model=CommandAccepted, summary="Unlike a comment"
+)(comment_command(unlike_comment, UnlikeComment, liked=False))
+router.put(
+    "/{comment_id}/pin", name="pin", response_model=CommandAccepted, summary="Pin a root comment (staff)"
+)(comment_command(pin_comment, PinComment, is_pinned=True))
+router.delete(
+    "/{comment_id}/pin", name="unpin", response_model=CommandAccepted, summary="Unpin a comment (staff)"
+)(comment_command(unpin_comment, UnpinComment, is_pinned=False))
 
 
 @router.get("/{comment_id}/replies", response_model=CommentPage, summary="Direct replies, paged")
@@ -165,7 +122,7 @@ async def replies(
     tenant_id: ReadTenantDep,
     actor: OptionalActorDep,
     container: ContainerDep,
-    params: Annotated[PageParams, Query()],
+    params: PageParamsDep,
 ) -> Response:
     plan = await read_plan(container, params.min_position)
     parent = await load_comment(tenant_id, comment_id, plan.reader, actor)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from threadline.api.dependencies import CommandContextDep, ContainerDep, MinPosition, ReadingActorDep
 from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import POSITION_HEADER, command_response, json_bytes, read_plan
+from threadline.api.routes.comment_commands import comment_command
 from threadline.api.schemas import (
     BanBody,
     BannedUsers,
@@ -48,14 +49,12 @@ def _result(outcome: CommandOutcome, **fields: object) -> Response:
     return json_bytes(orjson.dumps(body), headers={POSITION_HEADER: str(outcome.position)})
 
 
-@router.post(
+router.post(
     "/v1/comments/{comment_id}/approve",
+    name="approve",
     response_model=CommandAccepted,
     summary="Publish a pending comment, or keep a reported one and dismiss its reports (staff)",
-)
-async def approve(comment_id: str, context: CommandContextDep, container: ContainerDep) -> Response:
-    outcome = await container.runner.run(approve_comment, ApproveComment(comment_id), context)
-    return command_response(outcome)
+)(comment_command(approve_comment, ApproveComment))
 
 
 @router.post(

@@ -1,15 +1,25 @@
-"""Paging parameters shared by the thread and replies routes."""
+"""Paging parameters shared by the thread and replies routes, and by the fast read path.
+
+This is the one definition of a page request: the thread's path, the parameters' names, bounds
+and defaults (``PageParams``), the refusal of a parameter given twice, and the query they name
+(``page_query``). ``api/fast_reads.py`` runs these same functions (once per distinct query
+string), so a bound changed here changes what both paths accept.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterable
+from typing import Annotated, Literal
 
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from threadline.application.queries.thread_page import Sort, ThreadPageQuery
 from threadline.bootstrap import Threadline
+from threadline.domain.errors import InvalidQuery
 from threadline.domain.rules import valid_entity_id, valid_entity_type
 
+THREAD_PATH = "/v1/entities/{entity_type}/{entity_id}/comments"
 MAX_OFFSET_PAGE = 10_000
 
 
@@ -27,6 +37,27 @@ class PageParams(BaseModel):
     min_position: int | None = Field(
         default=None, ge=0, le=2**62, description="Wait until the read model has this position"
     )
+
+
+def repeated_parameter(names: Iterable[str]) -> str | None:
+    """The first parameter named twice, if any: ``limit=5&limit=50`` is refused, not read as
+    whichever one a parser happens to keep."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
+
+
+def page_params(request: Request, params: Annotated[PageParams, Query()]) -> PageParams:
+    repeated = repeated_parameter(name for name, _ in request.query_params.multi_items())
+    if repeated is not None:
+        raise InvalidQuery(f"the parameter {repeated!r} is given more than once", field=repeated)
+    return params
+
+
+PageParamsDep = Annotated[PageParams, Depends(page_params)]
 
 
 def page_query(

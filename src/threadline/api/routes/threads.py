@@ -11,19 +11,20 @@ from starlette.responses import Response
 from threadline.api.dependencies import ContainerDep, MinPosition, OptionalActorDep, ReadTenantDep
 from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import json_bytes, read_plan, viewer_of
-from threadline.api.routes.thread_params import PageParams, page_query
+from threadline.api.routes.thread_params import THREAD_PATH, PageParamsDep, page_query
 from threadline.api.schemas import ENTITY_TYPE_RULE, CommentPage, Counts
+from threadline.api.viewers import count_view
 from threadline.application.queries.cache_scopes import thread_scope
 from threadline.application.queries.entity_counts import entity_counts
 from threadline.application.queries.liked_overlay import overlay_likes
 from threadline.application.queries.moderation import unpublished_for
 from threadline.application.queries.thread_page import cached_thread_page
 
-router = APIRouter(prefix="/v1", tags=["threads"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["threads"], responses=ERROR_RESPONSES)
 
 
 @router.get(
-    "/entities/{entity_type}/{entity_id}/comments",
+    THREAD_PATH,
     response_model=CommentPage,
     summary="The comment tree of an entity: pages of roots with replies nested",
 )
@@ -34,7 +35,7 @@ async def thread(
     tenant_id: ReadTenantDep,
     actor: OptionalActorDep,
     container: ContainerDep,
-    params: Annotated[PageParams, Query()],
+    params: PageParamsDep,
 ) -> Response:
     plan = await read_plan(container, params.min_position)
     query = page_query(container, tenant_id, entity_type, entity_id, params)
@@ -46,7 +47,8 @@ async def thread(
         settings.cache_tree_ttl_seconds,
         wait=settings.cache_build_wait_seconds,
     )
-    await container.views.record(
+    await count_view(
+        container.views,
         tenant_id,
         thread_scope(tenant_id, query.entity_type, query.entity_id),
         viewer_of(request, actor),
@@ -63,7 +65,7 @@ async def thread(
     return json_bytes(body, headers=plan.headers)
 
 
-@router.get("/counts", response_model=Counts, summary="Live comment counts for many entities")
+@router.get("/v1/counts", response_model=Counts, summary="Live comment counts for many entities")
 async def counts(
     tenant_id: ReadTenantDep,
     container: ContainerDep,

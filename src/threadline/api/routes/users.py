@@ -7,13 +7,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from threadline.api.dependencies import CommandActorDep, ContainerDep, CorrelationDep, ReadingActorDep
+from threadline.api.dependencies import CommandContextDep, ContainerDep, ReadingActorDep
 from threadline.api.problems import ERROR_RESPONSES
 from threadline.api.responses import POSITION_HEADER, json_bytes
-from threadline.application.command_runner import CommandContext
 from threadline.application.commands.erase_user import erase_user
 from threadline.domain.authorization import Action, ensure_allowed
-from threadline.domain.tenant import ErasureMode
 
 router = APIRouter(prefix="/v1/users", tags=["privacy"], responses=ERROR_RESPONSES)
 
@@ -42,18 +40,16 @@ async def export(user_id: str, actor: ReadingActorDep, container: ContainerDep) 
 @router.delete(
     "/{user_id}", response_model=UserErased, summary="Erase a user: their words and name, everywhere"
 )
-async def erase(
-    user_id: str, actor: CommandActorDep, container: ContainerDep, correlation: CorrelationDep
-) -> Response:
-    tenant = await container.verifier.tenant(actor.tenant_id)
+async def erase(user_id: str, context: CommandContextDep, container: ContainerDep) -> Response:
     assert container.user_data is not None
+    settings = context.tenant_settings
     erasure = await erase_user(
         user_id[:256],
-        CommandContext(actor, correlation),
+        context,
         container.runner,
         container.user_data,
-        users_may_erase_themselves=bool(tenant and tenant.settings.users_may_erase_themselves),
-        mode=tenant.settings.erasure_mode if tenant else ErasureMode.HARD_DELETE,
+        users_may_erase_themselves=settings.users_may_erase_themselves,
+        mode=settings.erasure_mode,
     )
     body = {
         "user_id": erasure.user_id,

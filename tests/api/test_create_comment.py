@@ -68,6 +68,36 @@ async def test_created_comment_reads_back_with_counts_and_no_internal_fields(api
     assert node["created_at"] == created["comment"]["created_at"]
 
 
+async def test_a_create_response_shows_the_comment_exactly_as_a_read_of_it_does(api: Api) -> None:
+    root = await api.create("Shown **the same**", content_format="markdown")
+    reply = await api.reply(root, "and so is a reply")
+
+    for created in (root, reply):
+        node = await api.comment(created["id"])
+        assert list(created["comment"]) == list(node)  # the same keys, in the same order
+        assert set(node) == NODE_FIELDS
+        fresh = {"like_count": 0, "reply_count": 0, "view_count": 0}
+        assert {k: created["comment"][k] for k in fresh} == fresh
+        assert created["comment"] == {**node, **fresh}  # the read may already count the reply
+
+
+async def test_a_repeated_create_shows_the_fields_of_a_read_with_the_counts_it_cannot_know(api: Api) -> None:
+    comment_id = str(uuid.uuid4())
+    first = await api.create("liked soon", comment_id=comment_id)
+    await api.like(comment_id)
+
+    again = await api.create("liked soon", comment_id=comment_id)
+
+    node = await api.comment(comment_id)
+    assert list(again["comment"]) == list(node)
+    counts = ("like_count", "reply_count", "view_count")
+    assert [again["comment"][k] for k in counts] == [None, None, None]
+    assert node["like_count"] == 1
+    assert {k: v for k, v in again["comment"].items() if k not in counts} == {
+        k: v for k, v in first["comment"].items() if k not in counts
+    }
+
+
 async def test_content_is_stored_trimmed(api: Api) -> None:
     created = await api.create("  \n  padded words \t \n")
 

@@ -30,6 +30,23 @@ async def test_the_author_edits_and_the_comment_is_marked_edited(api: Api) -> No
     assert node["updated_at"] >= node["created_at"]
 
 
+async def test_an_edit_response_has_the_fields_of_a_read_and_leaves_the_counts_to_it(api: Api) -> None:
+    created = await api.create("counted")
+    await api.like(created["id"])
+    await api.reply(created, "a reply")
+
+    edited = (await api.edit(created["id"], "counted, edited"))["comment"]
+
+    node = await api.comment(created["id"])
+    assert list(edited) == list(node)
+    counts = ("like_count", "reply_count", "view_count")
+    assert [edited[k] for k in counts] == [None, None, None]  # the write model keeps no counts
+    assert (node["like_count"], node["reply_count"]) == (1, 1)
+    assert {k: v for k, v in edited.items() if k not in counts} == {
+        k: v for k, v in node.items() if k not in counts
+    }
+
+
 async def test_an_edit_of_a_markdown_comment_is_rendered_as_markdown(api: Api) -> None:
     created = await api.create("plain *start*", content_format="markdown")
 

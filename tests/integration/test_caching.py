@@ -123,4 +123,4 @@ async def test_a_read_that_loses_its_connection_is_asked_again(
     FlakyRouter.failures = 0
     reader = SqlCommentReader(FlakyRouter(container.read_db.reader, []))
     node = await reader.by_id(alice.tenant_id, comment_id)
-    assert FlakyRouter.failures == 1 and node is not None and node["content"] == "still here"
+    assert FlakyRouter.failures == 1 and node is not None and node.content == "still here"

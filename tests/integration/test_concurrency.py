@@ -22,7 +22,7 @@ async def test_concurrent_likes_count_exactly(container: Threadline, make_actor:
     await asyncio.gather(*(run(container, fan, unlike_comment, UnlikeComment(target)) for fan in fans[:20]))
     await container.projector.catch_up()
     node = await container.reader.by_id(fans[0].tenant_id, target)
-    assert node is not None and node["like_count"] == 20
+    assert node is not None and node.like_count == 20
     assert await scalar(container, "SELECT count(*) FROM events WHERE event_type = 'CommentLiked'") == 40
 
 
@@ -34,7 +34,7 @@ async def test_concurrent_replies_count_exactly(container: Threadline, make_acto
     )
     await container.projector.catch_up()
     node = await container.reader.by_id(alice.tenant_id, parent)
-    assert node is not None and node["reply_count"] == 50
+    assert node is not None and node.reply_count == 50
     counts = await container.reader.counts(alice.tenant_id, "post", ["p1"])
     assert counts == {"p1": 51}
 

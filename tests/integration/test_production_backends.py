@@ -174,7 +174,7 @@ async def test_a_projector_worker_killed_at_any_moment_loses_and_duplicates_noth
             worker.kill()
             await worker.wait()
     node = await writer.reader.by_id(tenant.id, root)
-    assert node is not None and (node["like_count"], node["reply_count"]) == (160, 160)
+    assert node is not None and (node.like_count, node.reply_count) == (160, 160)
     incremental = await read_model_snapshot(writer)
     await rebuild(writer)
     assert await read_model_snapshot(writer) == incremental
@@ -287,7 +287,7 @@ async def test_queries_skip_a_replica_that_is_down(databases: tuple[str, str, st
         await container.projector.catch_up()
         for _ in range(4):  # round robin lands on the dead replica at least once
             node = await container.reader.by_id(tenant.id, comment_id)
-            assert node is not None and node["content"] == "replicated"
+            assert node is not None and node.content == "replicated"
     finally:
         await container.stop()
 

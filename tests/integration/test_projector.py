@@ -90,7 +90,7 @@ async def test_a_crash_before_the_checkpoint_loses_and_duplicates_nothing(
 
     assert await container.projector.catch_up() == 4
     node = await container.reader.by_id(alice.tenant_id, comment_id)
-    assert node is not None and node["like_count"] == 3
+    assert node is not None and node.like_count == 3
     assert await container.projector.catch_up() == 0
 
 
@@ -143,7 +143,7 @@ async def test_two_projector_instances_never_apply_an_event_twice(
         await second_db.dispose()
     assert sum(applied) == 61
     node = await container.reader.by_id(alice.tenant_id, target)
-    assert node is not None and (node["like_count"], node["reply_count"]) == (30, 30)
+    assert node is not None and (node.like_count, node.reply_count) == (30, 30)
 
 
 async def test_the_projector_catches_up_by_polling_when_every_wake_up_is_lost(

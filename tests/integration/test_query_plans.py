@@ -115,10 +115,10 @@ async def first_page_plans(container: Threadline, thread: str, log: StatementLog
     log.statements.clear()
     roots = await container.reader.page(TENANT, "post", thread, None, "newest", None, 0, 21)
     await container.reader.page(TENANT, "post", thread, None, "popular", None, 0, 21)
-    await container.reader.children(TENANT, "post", thread, [str(r["id"]) for r in roots[:20]], 5)
+    await container.reader.children(TENANT, "post", thread, [r.id for r in roots[:20]], 5)
     await container.reader.thread_summary(TENANT, "post", thread)
-    await container.reader.by_id(TENANT, str(roots[0]["id"]))
-    await container.reader.liked_among(TENANT, "u1", [str(r["id"]) for r in roots])
+    await container.reader.by_id(TENANT, roots[0].id)
+    await container.reader.liked_among(TENANT, "u1", [r.id for r in roots])
     return [await explain(container, statement, params) for statement, params in log.statements]
 
 
@@ -139,9 +139,7 @@ async def test_page_queries_use_indexes_and_cost_the_same_for_any_thread_size(mi
     last_of_page_499 = await million.reader.page(
         TENANT, "post", "large", None, "newest", None, 499 * 20 - 1, 1
     )
-    key = PageKey(
-        False, int(str(last_of_page_499[0]["like_count"])), int(str(last_of_page_499[0]["created_seq"]))
-    )
+    key = PageKey(False, last_of_page_499[0].like_count, last_of_page_499[0].created_seq)
     log.statements.clear()
     await million.reader.page(TENANT, "post", "large", None, "newest", key, 0, 21)
     deep = [await explain(million, statement, params) for statement, params in log.statements]

@@ -9,8 +9,7 @@ import httpx
 from tests.conftest import ActorFactory, TokenFactory
 from tests.integration.helpers import post
 from threadline.adapters.sql.comment_reader import SqlCommentReader
-from threadline.application.ports.cross_cutting import JsonObject
-from threadline.application.ports.query import PageKey
+from threadline.application.ports.query import PageKey, ThreadNode
 from threadline.application.queries.thread_page import Sort, ThreadPageQuery, cached_thread_page
 from threadline.bootstrap import Threadline, build
 from threadline.domain.tenant import Tenant
@@ -32,7 +31,7 @@ async def test_a_viewer_counts_once_per_window_and_counts_reach_the_read_model(
     await container.flush_views()
 
     node = await container.reader.by_id(tenant.id, comment_id)
-    assert node is not None and node["view_count"] == 2
+    assert node is not None and node.view_count == 2
 
 
 async def test_view_counts_survive_a_rebuild_from_the_log(
@@ -47,7 +46,7 @@ async def test_view_counts_survive_a_rebuild_from_the_log(
     await container.projection_store.reset(container.projector.name)
     await container.projector.catch_up()
     node = await container.reader.by_id(alice.tenant_id, comment_id)
-    assert node is not None and node["view_count"] == 2
+    assert node is not None and node.view_count == 2
 
 
 class CountingReader(SqlCommentReader):
@@ -65,7 +64,7 @@ class CountingReader(SqlCommentReader):
         after: PageKey | None,
         offset: int,
         limit: int,
-    ) -> list[JsonObject]:
+    ) -> list[ThreadNode]:
         CountingReader.builds += 1
         await asyncio.sleep(0.05)  # a slow page, so the readers really do pile up
         return await super().page(tenant_id, entity_type, entity_id, parent_id, sort, after, offset, limit)

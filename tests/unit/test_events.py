@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from threadline.application.projection.moderation_views import APPLY
 from threadline.domain import events as events_module
 from threadline.domain.events import (
     EVENT_TYPES,
@@ -99,10 +98,6 @@ def test_every_event_class_is_registered_under_its_own_type_name() -> None:
 
 def test_the_registry_holds_exactly_the_comment_and_moderation_events() -> None:
     assert set(EVENT_TYPES) == set(PERSONAL)
-
-
-def test_the_projector_applies_every_registered_event_type() -> None:
-    assert set(APPLY) == set(EVENT_TYPES)
 
 
 @pytest.mark.parametrize("cls", list(EVENT_TYPES.values()), ids=list(EVENT_TYPES))

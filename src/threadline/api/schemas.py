@@ -49,7 +49,10 @@ class DeleteCommentBody(BaseModel):
     reason: str | None = None
 
 
-class Comment(BaseModel):
+class CommentFields(BaseModel):
+    """The fields of ``application.client_comment.ClientComment``, in its order, for the document
+    (a unit test keeps the two equal)."""
+
     id: str
     entity_type: str
     entity_id: str
@@ -71,6 +74,9 @@ class Comment(BaseModel):
     created_at: str
     updated_at: str
     edited_at: str | None
+
+
+class Comment(CommentFields):
     current_user_liked: bool | None = Field(default=None, description="Only for an authenticated caller")
     replies: list[Comment] | None = None
 
@@ -104,27 +110,18 @@ class SearchPage(BaseModel):
     meta: PageMeta
 
 
-class CommentSnapshot(BaseModel):
-    """The comment as the command left it on the write side (counts arrive with the read model)."""
+UNKNOWN_COUNT = (
+    "0 for a comment the command created; null after any other command (the write model keeps no "
+    "counts): read the comment with min_position for it"
+)
 
-    id: str
-    entity_type: str
-    entity_id: str
-    parent_id: str | None
-    depth: int
-    author_id: str | None
-    author_name: str | None
-    author_avatar: str | None
-    author_role: str | None
-    content: str | None
-    content_html: str | None
-    content_format: str
-    status: str
-    is_pinned: bool
-    is_edited: bool
-    created_at: str
-    updated_at: str
-    edited_at: str | None
+
+class CommentSnapshot(CommentFields):
+    """The comment as the command left it, with the fields a read of it has."""
+
+    like_count: int | None = Field(description=UNKNOWN_COUNT)  # type: ignore[assignment]
+    reply_count: int | None = Field(description=UNKNOWN_COUNT)  # type: ignore[assignment]
+    view_count: int | None = Field(description=UNKNOWN_COUNT)  # type: ignore[assignment]
 
 
 class CommandAccepted(BaseModel):

@@ -21,36 +21,20 @@ from threadline.adapters.sql.schema import (
     projection_checkpoints,
 )
 from threadline.adapters.sql.search_index import MARK_END, MARK_START, search_fts5, search_postgres
-from threadline.application.ports.cross_cutting import JsonObject
-from threadline.application.ports.query import PageKey, ThreadSummary
+from threadline.application.client_comment import CLIENT_FIELDS
+from threadline.application.ports.query import (
+    CommentRow,
+    EditRecord,
+    PageKey,
+    SearchHit,
+    ThreadNode,
+    ThreadSummary,
+)
 from threadline.domain.search_query import SearchQuery
 
-NODE_FIELDS = (
-    "id",
-    "entity_type",
-    "entity_id",
-    "parent_id",
-    "depth",
-    "author_id",
-    "author_name",
-    "author_avatar",
-    "author_role",
-    "content",
-    "content_html",
-    "content_format",
-    "status",
-    "is_pinned",
-    "is_edited",
-    "like_count",
-    "reply_count",
-    "view_count",
-    "created_at",
-    "updated_at",
-    "edited_at",
-)
 _c = comment_view.c
-# Internal columns ride along after the public ones; ``public_node`` strips them.
-NODE_COLUMNS = [_c[name] for name in NODE_FIELDS] + [_c.created_seq, _c.owner_id]
+# In ``CommentRow``'s field order, so a row is built from the result tuple by its constructor alone.
+ROW_COLUMNS = [_c[name] for name in CLIENT_FIELDS] + [_c.created_seq, _c.owner_id]
 _CHUNK = 200
 
 # A read that lost its connection (a restarted server, a failover) is simply asked again.
@@ -60,13 +44,6 @@ retry_lost_connection = retry(
     wait=wait_exponential(multiplier=0.05, max=0.5),
     reraise=True,
 )
-
-
-_NODE_KEYS = (*NODE_FIELDS, "created_seq", "owner_id")
-
-
-def node_of(row: Any) -> JsonObject:
-    return dict(zip(_NODE_KEYS, row, strict=True))
 
 
 def _order(sort: str) -> list[sa.ColumnElement[Any]]:
@@ -98,20 +75,20 @@ class SqlCommentReader:
         return SqlCommentReader(self._router, primary_only=True)
 
     @retry_lost_connection
-    async def by_id(self, tenant_id: str, comment_id: str) -> JsonObject | None:
+    async def by_id(self, tenant_id: str, comment_id: str) -> CommentRow | None:
         # Hidden rows are gone for everyone, except pending and rejected ones: their author and
         # moderators may read them, which the query side decides.
         shown = sa.or_(_c.visible == sa.true(), _c.status.in_(("PENDING", "REJECTED")))
-        query = sa.select(*NODE_COLUMNS).where(_c.tenant_id == tenant_id, _c.id == comment_id, shown)
+        query = sa.select(*ROW_COLUMNS).where(_c.tenant_id == tenant_id, _c.id == comment_id, shown)
         async with self._connect() as connection:
             row = (await connection.execute(query)).first()
-        return node_of(row) if row else None
+        return CommentRow(*row) if row else None
 
     def _siblings(
         self, tenant_id: str, entity_type: str, entity_id: str, parent_id: str | None
     ) -> sa.Select[Any]:
         parent = _c.parent_key == (parent_id or "")
-        return sa.select(*NODE_COLUMNS).where(
+        return sa.select(*ROW_COLUMNS).where(
             _c.tenant_id == tenant_id,
             _c.entity_type == entity_type,
             _c.entity_id == entity_id,
@@ -130,14 +107,14 @@ class SqlCommentReader:
         after: PageKey | None,
         offset: int,
         limit: int,
-    ) -> list[JsonObject]:
+    ) -> list[ThreadNode]:
         base = self._siblings(tenant_id, entity_type, entity_id, parent_id)
         async with self._connect() as connection:
             if after is None and offset:
                 query = base.order_by(_c.is_pinned.desc(), *_order(sort)).offset(offset).limit(limit)
-                return [node_of(r) for r in (await connection.execute(query)).all()]
+                return [ThreadNode(*r, replies=[]) for r in (await connection.execute(query)).all()]
             # Pinned first: walk the pinned segment, then the rest, each one clean range scan.
-            rows: list[JsonObject] = []
+            rows: list[ThreadNode] = []
             for pinned in (True, False):
                 if after is not None and pinned and not after.is_pinned:
                     continue
@@ -145,7 +122,7 @@ class SqlCommentReader:
                 if after is not None and after.is_pinned == pinned:
                     query = query.where(_after(sort, after))
                 query = query.order_by(*_order(sort)).limit(limit - len(rows))
-                rows.extend(node_of(r) for r in (await connection.execute(query)).all())
+                rows.extend(ThreadNode(*r, replies=[]) for r in (await connection.execute(query)).all())
                 if len(rows) >= limit:
                     break
             return rows
@@ -153,8 +130,8 @@ class SqlCommentReader:
     @retry_lost_connection
     async def children(
         self, tenant_id: str, entity_type: str, entity_id: str, parent_ids: Sequence[str], per_parent: int
-    ) -> list[JsonObject]:
-        rows: list[JsonObject] = []
+    ) -> list[ThreadNode]:
+        rows: list[ThreadNode] = []
         async with self._connect() as connection:
             for start in range(0, len(parent_ids), _CHUNK):
                 # Replies are never pinned, so binding is_pinned lets the index give them in order.
@@ -171,7 +148,7 @@ class SqlCommentReader:
                     if len(parts) > 1
                     else sa.select(parts[0])
                 )
-                rows.extend(node_of(r) for r in (await connection.execute(union)).all())
+                rows.extend(ThreadNode(*r, replies=[]) for r in (await connection.execute(union)).all())
         return rows
 
     @retry_lost_connection
@@ -206,7 +183,7 @@ class SqlCommentReader:
             return {row.comment_id for row in (await connection.execute(query)).all()}
 
     @retry_lost_connection
-    async def edits(self, tenant_id: str, comment_id: str) -> list[JsonObject]:
+    async def edits(self, tenant_id: str, comment_id: str) -> list[EditRecord]:
         c = comment_view_edits.c
         query = (
             sa.select(c.previous_content, c.new_content, c.editor_id, c.edited_at)
@@ -214,8 +191,7 @@ class SqlCommentReader:
             .order_by(c.position)
         )
         async with self._connect() as connection:
-            keys = ("previous_content", "new_content", "editor_id", "edited_at")
-            return [dict(zip(keys, row, strict=True)) for row in (await connection.execute(query)).all()]
+            return [EditRecord(*row) for row in (await connection.execute(query)).all()]
 
     @retry_lost_connection
     async def search(
@@ -227,7 +203,7 @@ class SqlCommentReader:
         entity_id: str | None,
         limit: int,
         offset: int,
-    ) -> tuple[list[JsonObject], int]:
+    ) -> tuple[list[SearchHit], int]:
         async with self._connect() as connection:
             search = search_fts5 if connection.dialect.name == "sqlite" else search_postgres
             hits, total = await search(
@@ -241,20 +217,17 @@ class SqlCommentReader:
             )
             if not hits:
                 return [], total
-            found = sa.select(*NODE_COLUMNS).where(
+            found = sa.select(*ROW_COLUMNS).where(
                 _c.tenant_id == tenant_id, _c.id.in_([hit.comment_id for hit in hits])
             )
-            nodes = {row.id: node_of(row) for row in (await connection.execute(found)).all()}
+            rows = {row.id: row for row in (await connection.execute(found)).all()}
         results = []
         for hit in hits:
-            node = nodes.get(hit.comment_id)
-            if node is None:
+            row = rows.get(hit.comment_id)
+            if row is None:
                 continue
-            node["snippet"] = (
-                html.escape(hit.snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
-            )
-            node["rank"] = hit.rank
-            results.append(node)
+            snippet = html.escape(hit.snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+            results.append(SearchHit(*row, snippet=snippet, rank=hit.rank))
         return results, total
 
     @retry_lost_connection

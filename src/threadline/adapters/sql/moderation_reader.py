@@ -7,14 +7,13 @@ replica that may lag.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 import sqlalchemy as sa
 
-from threadline.adapters.sql.comment_reader import NODE_COLUMNS, node_of, retry_lost_connection
+from threadline.adapters.sql.comment_reader import ROW_COLUMNS, retry_lost_connection
 from threadline.adapters.sql.replicas import ReadRouter
 from threadline.adapters.sql.schema import banned_users, comment_view, comment_view_reports, moderation_queue
-from threadline.application.ports.cross_cutting import JsonObject
+from threadline.application.ports.query import BannedUser, CommentRow, QueueItem, Report
 
 _q, _v, _r, _b = moderation_queue.c, comment_view.c, comment_view_reports.c, banned_users.c
 REPORTS_SHOWN = 10
@@ -25,11 +24,9 @@ class SqlModerationReader:
         self._router = router
 
     @retry_lost_connection
-    async def queue(
-        self, tenant_id: str, *, kind: str | None, after_seq: int, limit: int
-    ) -> list[JsonObject]:
+    async def queue(self, tenant_id: str, *, kind: str | None, after_seq: int, limit: int) -> list[QueueItem]:
         query = (
-            sa.select(_q.pending, _q.report_count, _q.last_reported_at, _q.queued_seq, *NODE_COLUMNS)
+            sa.select(_q.pending, _q.report_count, _q.last_reported_at, _q.queued_seq, *ROW_COLUMNS)
             .join(comment_view, sa.and_(_v.tenant_id == _q.tenant_id, _v.id == _q.comment_id))
             .where(_q.tenant_id == tenant_id, _q.queued_seq > after_seq)
             .order_by(_q.queued_seq)
@@ -42,7 +39,7 @@ class SqlModerationReader:
         async with self._router.connect(primary=True) as connection:
             rows = (await connection.execute(query)).all()
             ids = [row.id for row in rows]
-            reports: dict[str, list[JsonObject]] = defaultdict(list)
+            reports: dict[str, list[Report]] = defaultdict(list)
             if ids:
                 found = await connection.execute(
                     sa.select(_r.comment_id, _r.user_id, _r.reason, _r.reported_at)
@@ -52,21 +49,27 @@ class SqlModerationReader:
                 for report in found.all():
                     if len(reports[report.comment_id]) < REPORTS_SHOWN:
                         reports[report.comment_id].append(
-                            {
-                                "user_id": report.user_id,
-                                "reason": report.reason,
-                                "reported_at": report.reported_at,
-                            }
+                            Report(report.user_id, report.reason, report.reported_at)
                         )
-        return [_queue_item(row, reports.get(row.id, [])) for row in rows]
+        return [
+            QueueItem(
+                CommentRow(*row[4:]),
+                bool(row.pending),
+                int(row.report_count),
+                row.last_reported_at,
+                reports.get(row.id, []),
+                int(row.queued_seq),
+            )
+            for row in rows
+        ]
 
     @retry_lost_connection
     async def unpublished_in_thread(
         self, tenant_id: str, entity_type: str, entity_id: str, owner_id: str | None, limit: int
-    ) -> list[JsonObject]:
+    ) -> list[CommentRow]:
         """Pending comments of a thread: all of them for a moderator, or one author's own."""
         query = (
-            sa.select(*NODE_COLUMNS)
+            sa.select(*ROW_COLUMNS)
             .join(moderation_queue, sa.and_(_q.tenant_id == _v.tenant_id, _q.comment_id == _v.id))
             .where(
                 _q.tenant_id == tenant_id,
@@ -80,10 +83,10 @@ class SqlModerationReader:
         if owner_id is not None:
             query = query.where(_q.owner_id == owner_id)
         async with self._router.connect(primary=True) as connection:
-            return [node_of(row) for row in (await connection.execute(query)).all()]
+            return [CommentRow(*row) for row in (await connection.execute(query)).all()]
 
     @retry_lost_connection
-    async def bans(self, tenant_id: str, now: str, *, after_user: str, limit: int) -> list[JsonObject]:
+    async def bans(self, tenant_id: str, now: str, *, after_user: str, limit: int) -> list[BannedUser]:
         in_force = sa.or_(_b.expires_at.is_(None), _b.expires_at > now)
         query = (
             sa.select(_b.user_id, _b.reason, _b.expires_at, _b.banned_by, _b.banned_at)
@@ -93,19 +96,4 @@ class SqlModerationReader:
         )
         async with self._router.connect(primary=True) as connection:
             rows = (await connection.execute(query)).all()
-        keys = ("user_id", "reason", "expires_at", "banned_by", "banned_at")
-        return [dict(zip(keys, row, strict=True)) for row in rows]
-
-
-def _queue_item(row: Any, reports: list[JsonObject]) -> JsonObject:
-    node = node_of(row[4:])
-    node.pop("created_seq", None)
-    node.pop("owner_id", None)
-    return {
-        "comment": node,
-        "pending": bool(row.pending),
-        "report_count": int(row.report_count),
-        "last_reported_at": row.last_reported_at,
-        "reports": reports,
-        "cursor": str(row.queued_seq),
-    }
+        return [BannedUser(*row) for row in rows]

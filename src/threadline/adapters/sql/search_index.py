@@ -31,7 +31,9 @@ SearchRow = tuple[str, str, str, str, str]  # tenant_id, comment_id, entity_type
 
 
 @dataclass(frozen=True, slots=True)
-class SearchHit:
+class IndexMatch:
+    """A comment the index matched; the reader turns it into a ``SearchHit`` with the comment."""
+
     comment_id: str
     snippet: str
     rank: float
@@ -173,7 +175,7 @@ async def search_postgres(
     entity_id: str | None,
     limit: int,
     offset: int,
-) -> tuple[list[SearchHit], int]:
+) -> tuple[list[IndexMatch], int]:
     filters = "s.tenant_id = :tenant_id AND s.document @@ q.query"
     params: dict[str, object] = {
         "tenant_id": tenant_id,
@@ -203,7 +205,7 @@ async def search_postgres(
         ),
         params,
     )
-    hits = [SearchHit(row.comment_id, row.snippet, -float(row.rank)) for row in rows.all()]
+    hits = [IndexMatch(row.comment_id, row.snippet, -float(row.rank)) for row in rows.all()]
     count_params = {k: v for k, v in params.items() if k not in ("limit", "offset")}
     total = (
         await connection.execute(
@@ -249,7 +251,7 @@ async def search_fts5(
     entity_id: str | None,
     limit: int,
     offset: int,
-) -> tuple[list[SearchHit], int]:
+) -> tuple[list[IndexMatch], int]:
     match = f'tenant_key:"{tenant_key(tenant_id)}" AND content:({search.to_fts5()})'
     filters = "comment_search MATCH :match AND tenant_id = :tenant_id"
     params: dict[str, object] = {"match": match, "tenant_id": tenant_id, "limit": limit, "offset": offset}
@@ -268,7 +270,7 @@ async def search_fts5(
         ),
         params,
     )
-    hits = [SearchHit(row.comment_id, row.snippet, float(row.rank)) for row in rows.all()]
+    hits = [IndexMatch(row.comment_id, row.snippet, float(row.rank)) for row in rows.all()]
     total = (
         await connection.execute(sa.text(f"SELECT count(*) FROM comment_search WHERE {filters}"), params)
     ).scalar_one()

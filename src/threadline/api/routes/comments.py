@@ -129,11 +129,11 @@ async def replies(
     query = page_query(
         container,
         tenant_id,
-        str(parent["entity_type"]),
-        str(parent["entity_id"]),
+        parent.entity_type,
+        parent.entity_id,
         params,
-        parent_id=str(parent["id"]),
-        parent_reply_count=int(str(parent["reply_count"])),
+        parent_id=parent.id,
+        parent_reply_count=parent.reply_count,
         default_sort="oldest",
     )
     settings = container.settings

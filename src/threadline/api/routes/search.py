@@ -42,6 +42,6 @@ async def search(
     )
     body = orjson.dumps(result)
     if actor is not None:
-        ids = tuple(str(hit["id"]) for hit in result["data"])  # type: ignore[attr-defined]
+        ids = tuple(hit.id for hit in result.data)
         body = await overlay_likes(body, ids, tenant_id, actor.user_id, plan.reader)
     return json_bytes(body, headers=plan.headers)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from threadline.application.ports.cross_cutting import JsonObject
+from threadline.application.client_comment import ClientComment
 from threadline.domain.search_query import SearchQuery
 
 
@@ -55,10 +55,85 @@ class ThreadSummary:
     locked: bool
 
 
-class CommentReader(Protocol):
-    """Read-model queries. Rows come back as plain dicts in the API's field names."""
+@dataclass
+class CommentRow(ClientComment[int]):
+    """A comment as the read model holds it: what a client sees, then what only the server may
+    know. The internal fields start with an underscore because orjson never serializes such a
+    field, so a row can be sent as it is and they still never leave the server (a unit test
+    pins that). Plain dataclass for the reason ``ClientComment`` gives."""
 
-    async def by_id(self, tenant_id: str, comment_id: str) -> JsonObject | None: ...
+    _created_seq: int
+    _owner_id: str | None
+
+    @property
+    def created_seq(self) -> int:
+        """The position of its ``CommentCreated``: the strictly increasing sort key of a thread."""
+        return self._created_seq
+
+    @property
+    def owner_id(self) -> str | None:
+        """Who may edit it and read its history; kept on tombstones, cleared by an erasure."""
+        return self._owner_id
+
+
+@dataclass
+class ThreadNode(CommentRow):
+    """A comment on a thread page, with the replies nested under it (empty until they are).
+    The fields after the row's are keyword-only, so a row tuple fills exactly the row's."""
+
+    replies: list[ThreadNode] = field(kw_only=True)
+
+
+@dataclass
+class SearchHit(CommentRow):
+    snippet: str = field(kw_only=True)  # HTML-escaped text with <mark> around the matches
+    rank: float = field(kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class EditRecord:
+    previous_content: str | None
+    new_content: str | None
+    editor_id: str
+    edited_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    user_id: str
+    reason: str | None
+    reported_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """A comment waiting for a moderator, with its latest open reports."""
+
+    comment: CommentRow
+    pending: bool
+    report_count: int
+    last_reported_at: str | None
+    reports: list[Report]
+    _queued_seq: int  # never sent (orjson skips it): the queue's keyset cursor
+
+    @property
+    def queued_seq(self) -> int:
+        return self._queued_seq
+
+
+@dataclass(frozen=True, slots=True)
+class BannedUser:
+    user_id: str
+    reason: str | None
+    expires_at: str | None
+    banned_by: str
+    banned_at: str
+
+
+class CommentReader(Protocol):
+    """Read-model queries, returning typed rows that serialize to the API's JSON as they are."""
+
+    async def by_id(self, tenant_id: str, comment_id: str) -> CommentRow | None: ...
 
     async def page(
         self,
@@ -70,11 +145,11 @@ class CommentReader(Protocol):
         after: PageKey | None,
         offset: int,
         limit: int,
-    ) -> list[JsonObject]: ...
+    ) -> list[ThreadNode]: ...
 
     async def children(
         self, tenant_id: str, entity_type: str, entity_id: str, parent_ids: Sequence[str], per_parent: int
-    ) -> list[JsonObject]: ...
+    ) -> list[ThreadNode]: ...
 
     async def thread_summary(self, tenant_id: str, entity_type: str, entity_id: str) -> ThreadSummary: ...
 
@@ -82,7 +157,7 @@ class CommentReader(Protocol):
 
     async def liked_among(self, tenant_id: str, user_id: str, comment_ids: Sequence[str]) -> set[str]: ...
 
-    async def edits(self, tenant_id: str, comment_id: str) -> list[JsonObject]: ...
+    async def edits(self, tenant_id: str, comment_id: str) -> list[EditRecord]: ...
 
     async def search(
         self,
@@ -93,7 +168,7 @@ class CommentReader(Protocol):
         entity_id: str | None,
         limit: int,
         offset: int,
-    ) -> tuple[list[JsonObject], int]: ...
+    ) -> tuple[list[SearchHit], int]: ...
 
     async def projection_position(self, name: str) -> int: ...
 
@@ -107,10 +182,10 @@ class ModerationReader(Protocol):
 
     async def queue(
         self, tenant_id: str, *, kind: str | None, after_seq: int, limit: int
-    ) -> list[JsonObject]: ...
+    ) -> list[QueueItem]: ...
 
     async def unpublished_in_thread(
         self, tenant_id: str, entity_type: str, entity_id: str, owner_id: str | None, limit: int
-    ) -> list[JsonObject]: ...
+    ) -> list[CommentRow]: ...
 
-    async def bans(self, tenant_id: str, now: str, *, after_user: str, limit: int) -> list[JsonObject]: ...
+    async def bans(self, tenant_id: str, now: str, *, after_user: str, limit: int) -> list[BannedUser]: ...

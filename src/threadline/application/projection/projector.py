@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from threadline.application.ports.cross_cutting import EventBus
 from threadline.application.ports.projection import ContentRenderer, EventReader, ProjectionStore, StoredEvent
 from threadline.application.ports.query import PageCache
-from threadline.application.projection.comment_views import ProjectionContext, Touched
-from threadline.application.projection.moderation_views import APPLY
+from threadline.application.projection.context import ProjectionContext, Touched
+from threadline.application.projection.registry import project
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +88,8 @@ class Projector:
                 return 0
             context = ProjectionContext(tx.views, tx.moderation, self.renderer, touched)
             for index, event in enumerate(batch):
-                handler = APPLY.get(event.event_type)
-                if handler is None:
-                    raise ProjectionFailed(event, index, LookupError("unknown event type"))
                 try:
-                    await handler(context, event)
+                    await project(context, event)  # an unknown type fails here too, loudly
                 except Exception as exc:
                     raise ProjectionFailed(event, index, exc) from exc
             last = batch[-1].position

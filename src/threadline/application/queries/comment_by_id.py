@@ -2,15 +2,15 @@
 
 Only published comments (and tombstones) are cached and shown to everyone. A pending or
 rejected comment is shown to its author and to moderators, read fresh each time, and is simply
-not found for anyone else, so its existence does not leak.
+not found for anyone else, so its existence does not leak. The reader's row is serialized as it
+is: its internal fields (``owner_id``, ``created_seq``) are never sent.
 """
 
 from __future__ import annotations
 
 import orjson
 
-from threadline.application.ports.cross_cutting import JsonObject
-from threadline.application.ports.query import CommentReader, PageCache
+from threadline.application.ports.query import CommentReader, CommentRow, PageCache
 from threadline.application.queries.cache_aside import cache_aside
 from threadline.application.queries.cache_scopes import comment_scope
 from threadline.domain.authorization import may_see
@@ -23,32 +23,24 @@ from threadline.domain.rules import valid_comment_id
 class _Unpublished(Exception):
     """Carries an unpublished comment out of a cache build, so it is never stored."""
 
-    def __init__(self, node: JsonObject) -> None:
+    def __init__(self, row: CommentRow) -> None:
         super().__init__("unpublished")
-        self.node = node
+        self.row = row
 
 
-def public_node(node: JsonObject) -> JsonObject:
-    """Strip the read-model internals a client must never see."""
-    node.pop("created_seq", None)
-    node.pop("owner_id", None)
-    return node
-
-
-def may_read(viewer: Actor | None, node: JsonObject) -> bool:
-    owner = node.get("owner_id")
-    return may_see(viewer, str(node["status"]), owner if isinstance(owner, str) else None)
+def may_read(viewer: Actor | None, row: CommentRow) -> bool:
+    return may_see(viewer, row.status, row.owner_id)
 
 
 async def load_comment(
     tenant_id: str, comment_id: str, reader: CommentReader, viewer: Actor | None = None
-) -> JsonObject:
+) -> CommentRow:
     """The comment with its internal fields (``owner_id``, ``created_seq``), or 404 if it does not
     exist for this viewer."""
-    node = await reader.by_id(tenant_id, valid_comment_id(comment_id))
-    if node is None or not may_read(viewer, node):
+    row = await reader.by_id(tenant_id, valid_comment_id(comment_id))
+    if row is None or not may_read(viewer, row):
         raise CommentNotFound()
-    return node
+    return row
 
 
 async def comment_by_id(
@@ -61,21 +53,21 @@ async def comment_by_id(
 ) -> bytes:
     comment_id = valid_comment_id(comment_id)
     if cache is None:
-        return orjson.dumps(public_node(await load_comment(tenant_id, comment_id, reader, viewer)))
+        return orjson.dumps(await load_comment(tenant_id, comment_id, reader, viewer))
     scope = comment_scope(tenant_id, comment_id)
     token = await cache.token(scope)
 
     async def build() -> bytes:
-        node = await reader.by_id(tenant_id, comment_id)
-        if node is None:
+        row = await reader.by_id(tenant_id, comment_id)
+        if row is None:
             raise CommentNotFound()
-        if is_unpublished(str(node["status"])):
-            raise _Unpublished(node)
-        return orjson.dumps(public_node(node))
+        if is_unpublished(row.status):
+            raise _Unpublished(row)
+        return orjson.dumps(row)
 
     try:
         return await cache_aside(cache, f"comment\x1f{token}", ttl, build, scope=scope)
     except _Unpublished as unpublished:
-        if not may_read(viewer, unpublished.node):
+        if not may_read(viewer, unpublished.row):
             raise CommentNotFound() from None
-        return orjson.dumps(public_node(unpublished.node))
+        return orjson.dumps(unpublished.row)

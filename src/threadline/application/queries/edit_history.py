@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from threadline.application.ports.cross_cutting import JsonObject
-from threadline.application.ports.query import CommentReader
+from threadline.application.ports.query import CommentReader, EditRecord
 from threadline.application.queries.comment_by_id import load_comment
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.identity import Actor
 
 
-async def edit_history(actor: Actor, comment_id: str, reader: CommentReader) -> list[JsonObject]:
+async def edit_history(actor: Actor, comment_id: str, reader: CommentReader) -> list[EditRecord]:
     comment = await load_comment(actor.tenant_id, comment_id, reader, actor)
-    author = comment.get("owner_id")
-    ensure_allowed(actor, Action.READ_HISTORY, author if isinstance(author, str) else None)
-    return await reader.edits(actor.tenant_id, str(comment["id"]))
+    ensure_allowed(actor, Action.READ_HISTORY, comment.owner_id)
+    return await reader.edits(actor.tenant_id, comment.id)

@@ -4,9 +4,8 @@ what a signed-in reader sees of their own comments still awaiting approval."""
 from __future__ import annotations
 
 from threadline.application.ports.cross_cutting import JsonObject
-from threadline.application.ports.query import ModerationReader
+from threadline.application.ports.query import CommentRow, ModerationReader
 from threadline.application.queries.audit_trail import audit_cursor_position
-from threadline.application.queries.comment_by_id import public_node
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.errors import InvalidQuery
 from threadline.domain.identity import Actor
@@ -27,9 +26,7 @@ async def moderation_queue(
     )
     has_more = len(items) > limit
     items = items[:limit]
-    next_cursor = items[-1]["cursor"] if has_more and items else None
-    for item in items:
-        item.pop("cursor", None)
+    next_cursor = str(items[-1].queued_seq) if has_more and items else None
     return {"data": items, "meta": {"limit": limit, "next_cursor": next_cursor}}
 
 
@@ -44,16 +41,15 @@ async def banned_users(
     bans = bans[:limit]
     return {
         "data": bans,
-        "meta": {"limit": limit, "next_cursor": str(bans[-1]["user_id"]) if has_more else None},
+        "meta": {"limit": limit, "next_cursor": bans[-1].user_id if has_more else None},
     }
 
 
 async def unpublished_for(
     actor: Actor, reader: ModerationReader, entity_type: str, entity_id: str
-) -> list[JsonObject]:
+) -> list[CommentRow]:
     """A moderator sees every pending comment of the thread; anyone else only their own."""
     owner = None if actor.role.is_staff else actor.user_id
-    nodes = await reader.unpublished_in_thread(
+    return await reader.unpublished_in_thread(
         actor.tenant_id, entity_type, entity_id, owner, UNPUBLISHED_SHOWN
     )
-    return [public_node(node) for node in nodes]

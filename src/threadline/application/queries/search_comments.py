@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from threadline.application.ports.cross_cutting import JsonObject
-from threadline.application.ports.query import CommentReader
-from threadline.application.queries.comment_by_id import public_node
+from threadline.application.ports.query import CommentReader, SearchHit
 from threadline.domain.rules import valid_entity_id, valid_entity_type
 from threadline.domain.search_query import parse_search_query
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """One page of hits, serialized as it is: ``{"data": [...], "meta": {...}}``."""
+
+    data: list[SearchHit]
+    meta: JsonObject
 
 
 async def search_comments(
@@ -18,7 +27,7 @@ async def search_comments(
     page: int,
     limit: int,
     reader: CommentReader,
-) -> JsonObject:
+) -> SearchResults:
     query = parse_search_query(text)
     if entity_type is not None:
         valid_entity_type(entity_type)
@@ -27,15 +36,13 @@ async def search_comments(
     hits, total = await reader.search(
         tenant_id, query, entity_type=entity_type, entity_id=entity_id, limit=limit, offset=(page - 1) * limit
     )
-    for hit in hits:
-        public_node(hit)
-    return {
-        "data": hits,
-        "meta": {
+    return SearchResults(
+        hits,
+        {
             "page": page,
             "limit": limit,
             "total": total,
             "total_pages": (total + limit - 1) // limit,
             "next_cursor": None,
         },
-    }
+    )

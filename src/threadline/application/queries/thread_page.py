@@ -2,8 +2,8 @@
 
 Roots are paginated and replies nested under them, never a flattened LIMIT over the whole
 tree that would cut replies off from their parents. Each node keeps ``reply_count`` so a
-client can load what was not nested. The page is serialized once and cached as bytes under the
-thread's version token.
+client can load what was not nested. The page is serialized once, straight from the reader's
+rows (no copy into dicts), and cached as bytes under the thread's version token.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from typing import overload
 import orjson
 
 from threadline.application.ports.cross_cutting import JsonObject
-from threadline.application.ports.query import CommentReader, PageCache, PageKey
+from threadline.application.ports.query import CommentReader, PageCache, PageKey, ThreadNode
 from threadline.application.queries.cache_aside import cache_aside
 from threadline.application.queries.cache_scopes import thread_scope
-from threadline.application.queries.comment_by_id import public_node
 from threadline.application.queries.cursor import decode_cursor, encode_cursor, query_fingerprint
 
 
@@ -76,12 +75,6 @@ class PreparedPage:
     comment_ids: Sequence[str]
 
 
-def _public(node: JsonObject) -> JsonObject:
-    public_node(node)
-    node["replies"] = []
-    return node
-
-
 async def build_thread_page(query: ThreadPageQuery, reader: CommentReader) -> PreparedPage:
     fingerprint = query_fingerprint(
         query.tenant_id, query.entity_type, query.entity_id, query.parent_id, query.sort.value
@@ -102,36 +95,36 @@ async def build_thread_page(query: ThreadPageQuery, reader: CommentReader) -> Pr
         query.limit + 1,
     )
     has_more = len(rows) > query.limit
-    rows = rows[: query.limit]
+    nodes = rows[: query.limit]
     next_cursor = None
     if has_more:
-        last = rows[-1]
-        key = PageKey(bool(last["is_pinned"]), int(str(last["like_count"])), int(str(last["created_seq"])))
+        last = nodes[-1]
+        key = PageKey(last.is_pinned, last.like_count, last.created_seq)
         next_cursor = encode_cursor(fingerprint, key, page + 1)
 
-    nodes = [_public(row) for row in rows]
-    ids = [str(node["id"]) for node in nodes]
+    ids = [node.id for node in nodes]
     level = nodes
     for _ in range(query.depth):
-        parents = [node for node in level if int(str(node["reply_count"])) > 0]
+        parents = [node for node in level if node.reply_count > 0]
         if not parents:
             break
         children = await reader.children(
             query.tenant_id,
             query.entity_type,
             query.entity_id,
-            [str(node["id"]) for node in parents],
+            [node.id for node in parents],
             query.replies_per_comment,
         )
-        by_parent: dict[str, list[JsonObject]] = defaultdict(list)
+        by_parent: dict[str | None, list[ThreadNode]] = defaultdict(list)
         for child in children:
-            by_parent[str(child["parent_id"])].append(_public(child))
+            by_parent[child.parent_id].append(child)
         level = []
         for parent in parents:
-            replies = by_parent.get(str(parent["id"]), [])
-            parent["replies"] = replies
-            level.extend(replies)
-            ids.extend(str(reply["id"]) for reply in replies)
+            replies = by_parent.get(parent.id)
+            if replies:
+                parent.replies = replies
+                level.extend(replies)
+                ids.extend(reply.id for reply in replies)
 
     meta: JsonObject = {"page": page, "limit": query.limit}
     if query.parent_id is None:

@@ -25,6 +25,7 @@ from threadline.application.ports.projection import StoredEvent
 from threadline.application.ports.write import (
     CommentStore,
     EventAppender,
+    EventGroup,
     ModerationStore,
     PendingEvent,
     UnitOfWork,
@@ -201,6 +202,11 @@ class FakeEventAppender:
             self.appended.append(stored)
             self.dirty = True
         return position
+
+    async def append_batch(self, groups: Sequence[EventGroup]) -> list[int]:
+        if any(not group.events for group in groups):
+            raise ValueError("an event group without events has no position")
+        return [await self.append(group.tenant_id, group.events, group.metadata) for group in groups]
 
     async def head(self) -> int:
         return self._state.events[-1].position if self._state.events else 0

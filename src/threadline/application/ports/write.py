@@ -21,6 +21,15 @@ class PendingEvent:
     aggregate_version: int
 
 
+@dataclass(frozen=True, slots=True)
+class EventGroup:
+    """The events of one command (or of one imported item): one tenant, one metadata."""
+
+    tenant_id: str
+    events: Sequence[PendingEvent]
+    metadata: EventMetadata
+
+
 class CommentStore(Protocol):
     """The write model: current state of each comment and of each like."""
 
@@ -70,6 +79,16 @@ class ModerationStore(Protocol):
 class EventAppender(Protocol):
     async def append(self, tenant_id: str, events: Sequence[PendingEvent], metadata: EventMetadata) -> int:
         """Append in this transaction; returns the position of the last event."""
+        ...
+
+    async def append_batch(self, groups: Sequence[EventGroup]) -> list[int]:
+        """Append many groups (any tenants, any aggregates) in this transaction, in order.
+
+        Positions follow the groups' order without gaps and become visible at commit behind
+        every position already committed; one aggregate version claimed twice (in the log or
+        within the batch) raises ``ConcurrencyConflict`` and the caller's rollback drops the
+        whole batch. Returns the position of each group's last event. Groups must not be empty.
+        """
         ...
 
     async def head(self) -> int:

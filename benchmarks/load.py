@@ -3,7 +3,7 @@
 For each backend — the embedded default (SQLite file, 1 API worker with its in-process projector,
 in-memory cache) and PostgreSQL + Redis (2 API workers and one `threadline projector`) — it:
 
-1. seeds its data once with `threadline seed --bulk` (cached under benchmarks/.data and in
+1. seeds its data once with the bulk seeder, `python -m benchmarks.seeding` (cached under benchmarks/.data and in
    PostgreSQL databases named after the seed parameters; BENCH_RESEED=1 forces a new seed) and
    runs on a fresh copy of that seed (file copy / CREATE DATABASE … TEMPLATE), so every run
    starts from the same data;
@@ -78,7 +78,7 @@ console = Console(width=None if sys.stdout.isatty() else 200)
 
 @dataclass(frozen=True)
 class Group:
-    """`threadline seed --bulk --prefix PREFIX --entities N --comments M --reply-ratio R`."""
+    """`python -m benchmarks.seeding --prefix PREFIX --entities N --comments M --reply-ratio R`."""
 
     prefix: str
     entities: int
@@ -102,15 +102,15 @@ SEED_KEY = hashlib.sha256(json.dumps([SEED_VERSION, [g.__dict__ for g in GROUPS]
 
 
 def seed_env(env: dict[str, str]) -> None:
-    """Run `threadline migrate` and `threadline seed --bulk` (its progress bars) for every group."""
+    """Run `threadline migrate` and the bulk seeder (its progress bars) for every group."""
     subprocess.run([THREADLINE, "migrate"], env=env, check=True)
     for number, group in enumerate(GROUPS):
         console.print(f"[bold]seeding[/] {group.entities} x {group.comments:,} comments ({group.prefix}-*)")
         subprocess.run(
             [
-                THREADLINE,
-                "seed",
-                "--bulk",
+                sys.executable,
+                "-m",
+                "benchmarks.seeding",
                 "--tenant",
                 TENANT,
                 "--prefix",
@@ -127,6 +127,7 @@ def seed_env(env: dict[str, str]) -> None:
                 str(100 + number),
             ],
             env=env,
+            cwd=ROOT,
             check=True,
         )
 

@@ -148,8 +148,9 @@ class ChunkEvents:
 class ChunkUnitOfWork:
     """The unit of work every command of a chunk enters: one transaction, committed by ``store``.
 
-    A command's own ``commit`` only marks it done; a command that fails leaves the chunk
-    unusable (the seeder then rolls the whole chunk back), so no half-decided command is stored.
+    A command's own ``commit`` does nothing (the chunk commits once, after ``store``); a command
+    that fails leaves the chunk unusable and the seeder rolls the whole chunk back, so no
+    half-decided command is ever stored.
     """
 
     comments: CommentStore

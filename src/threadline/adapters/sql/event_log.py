@@ -159,10 +159,6 @@ class SqlEventAppender:
         if not rows:
             return []
         positions = await self._insert(rows)
-        if len(positions) != len(rows):
-            # Some aggregate version was already taken (in the log, or twice in this batch):
-            # optimistic concurrency. The caller's rollback takes every row of the batch back.
-            raise ConcurrencyConflict()
         ordered = [positions[row["event_id"]] for row in rows]
         if any(later <= earlier for earlier, later in pairwise(ordered)):
             raise RuntimeError("the database drew event positions out of the batch's order")
@@ -173,7 +169,7 @@ class SqlEventAppender:
         return lasts
 
     async def _insert(self, rows: list[dict[str, Any]]) -> dict[str, int]:
-        """Insert in pages; the position of each row that was not refused, by event id."""
+        """Insert in pages; the position of each row, by event id."""
         positions: dict[str, int] = {}
         postgres = self._connection.dialect.name == "postgresql"
         for start in range(0, len(rows), PAGE_ROWS):
@@ -184,7 +180,12 @@ class SqlEventAppender:
             else:
                 # The transaction began with BEGIN IMMEDIATE: the database lock is the log lock.
                 result = await self._connection.execute(_SQLITE_APPEND, page)
-            positions.update({row.event_id: int(row.position) for row in result.all()})
+            inserted = result.all()
+            if len(inserted) != len(page):
+                # Some aggregate version was already taken (in the log, or twice in this batch):
+                # optimistic concurrency. The caller's rollback takes every row of the batch back.
+                raise ConcurrencyConflict()
+            positions.update({row.event_id: int(row.position) for row in inserted})
         return positions
 
     async def head(self) -> int:

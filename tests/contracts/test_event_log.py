@@ -15,7 +15,7 @@ import pytest
 from tests.unit.fakes import FakeDatabase, FakeEventReader
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from threadline.application.ports.projection import EventReader
-from threadline.application.ports.write import PendingEvent, UnitOfWorkFactory
+from threadline.application.ports.write import EventGroup, UnitOfWorkFactory
 from threadline.bootstrap import Threadline
 from threadline.domain.errors import ConcurrencyConflict
 from threadline.domain.events import (
@@ -23,6 +23,7 @@ from threadline.domain.events import (
     CommentUpdated,
     EventMetadata,
     LoggedEvent,
+    PendingEvent,
     UserBanned,
 )
 
@@ -166,6 +167,46 @@ class EventLogContract:
             await append(log, ACME, created("c2"), created("c1", "again"))
 
         assert [e.aggregate_id for e in await log.reader.read_after(0, 10)] == ["c1"]
+
+    async def test_a_batch_append_numbers_its_groups_in_order_and_answers_each_groups_last_position(
+        self, log: EventLog
+    ) -> None:
+        before = await append(log, ACME, created("c0"))
+        async with log.transaction() as uow:
+            lasts = await uow.events.append_batch(
+                [
+                    EventGroup(ACME, [created("c1"), updated("c1", "edited", version=2)], by("alice")),
+                    EventGroup(GLOBEX, [created("c1")], by("bob")),
+                    EventGroup(ACME, [banned("mallory")], by("mia")),
+                ]
+            )
+            await uow.commit()
+
+        stored = await log.reader.read_after(before, 10)
+        positions = [e.position for e in stored]
+        assert positions == list(range(before + 1, before + 5)), "gap-free, in the batch's order"
+        assert [(e.tenant_id, e.aggregate_id, e.metadata["actor_id"]) for e in stored] == [
+            (ACME, "c1", "alice"),
+            (ACME, "c1", "alice"),
+            (GLOBEX, "c1", "bob"),
+            (ACME, "ban:mallory", "mia"),
+        ]
+        assert lasts == [positions[1], positions[2], positions[3]]
+        assert await log.reader.last_position() == positions[-1]
+
+    async def test_a_version_claimed_twice_in_one_batch_appends_none_of_the_batch(
+        self, log: EventLog
+    ) -> None:
+        with pytest.raises(ConcurrencyConflict):
+            async with log.transaction() as uow:
+                await uow.events.append_batch(
+                    [
+                        EventGroup(ACME, [created("c1")], by("alice")),
+                        EventGroup(ACME, [created("c2"), created("c1")], by("alice")),
+                    ]
+                )
+                await uow.commit()
+        assert await log.reader.read_after(0, 10) == []
 
     async def test_the_same_aggregate_version_in_another_tenant_is_no_conflict(self, log: EventLog) -> None:
         await append(log, ACME, created("c1"))

@@ -32,13 +32,13 @@ from threadline.application.ports.projection import EventReader, StoredEvent
 from threadline.application.ports.write import (
     CommentStore,
     EventAppender,
+    EventGroup,
     ModerationStore,
-    PendingEvent,
     UnitOfWork,
 )
 from threadline.domain.comment import Comment
 from threadline.domain.errors import ConcurrencyConflict
-from threadline.domain.events import EventMetadata, anonymize, redact
+from threadline.domain.events import EventMetadata, PendingEvent, anonymize, redact
 from threadline.domain.moderation import Ban, ThreadLock
 
 CommentKey = tuple[str, str]
@@ -208,6 +208,11 @@ class FakeEventAppender(EventAppender):
             self.appended.append(stored)
             self.dirty = True
         return position
+
+    async def append_batch(self, groups: Sequence[EventGroup]) -> list[int]:
+        if any(not group.events for group in groups):
+            raise ValueError("an event group without events has no position")
+        return [await self.append(group.tenant_id, group.events, group.metadata) for group in groups]
 
     async def head(self) -> int:
         return self._state.events[-1].position if self._state.events else 0

@@ -304,13 +304,6 @@ def projections_rebuild() -> None:
 @click.option("--prefix", default=None, help="Entity ids are PREFIX-0, PREFIX-1, … (default: entity type).")
 @click.option("--seed", "rng_seed", default=42, show_default=True, type=int, help="Random seed of the text.")
 @click.option(
-    "--bulk",
-    is_flag=True,
-    help="Run the same commands and projection in memory and store them in large batches"
-    " (creates only; no writer or projector may run meanwhile).",
-)
-@click.option("--chunk-size", default=20_000, show_default=True, type=int, help="Comments per bulk batch.")
-@click.option(
     "--texts", "distinct_texts", default=0, type=int, help="Draw text from a pool of N (default: all fresh)."
 )
 def seed(
@@ -321,29 +314,9 @@ def seed(
     reply_ratio: float,
     prefix: str | None,
     rng_seed: int,
-    bulk: bool,
-    chunk_size: int,
     distinct_texts: int,
 ) -> None:
-    """Create demo threads through the real command path (or, with --bulk, its batched twin)."""
-    if bulk:
-        from threadline.cli.bulk_seeding import bulk_seed_threads
-
-        _run(
-            lambda c: bulk_seed_threads(
-                c,
-                tenant_ref,
-                entities,
-                comments,
-                entity_type,
-                reply_ratio,
-                prefix,
-                chunk_size,
-                rng_seed,
-                distinct_texts,
-            )
-        )
-        return
+    """Create demo threads through the real command path, one create at a time."""
     from threadline.cli.seeding import seed_threads
 
     _run(

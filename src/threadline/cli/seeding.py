@@ -64,7 +64,7 @@ def thread_commands(
     texts: Sequence[str] = (),
 ) -> Iterator[tuple[Actor, CreateComment]]:
     """One thread's creates: a reply to a random earlier comment (nested at most 3 deep) with
-    probability ``reply_ratio``, else a root. Shared by the command-path and the bulk seeders.
+    probability ``reply_ratio``, else a root. Shared with the bulk seeder in ``benchmarks.seeding``.
     The text is fresh random words, or one drawn from ``texts`` when given."""
     ids: list[tuple[str, int]] = []
     for _ in range(per_entity):

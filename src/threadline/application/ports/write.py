@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
 
 from threadline.domain.comment import Comment
-from threadline.domain.events import EventMetadata
-from threadline.domain.events import PendingEvent as PendingEvent
+from threadline.domain.events import EventMetadata, PendingEvent
 from threadline.domain.moderation import Ban, ThreadLock
+
+
+@dataclass(frozen=True, slots=True)
+class EventGroup:
+    """The events of one command (or of one imported item): one tenant, one metadata."""
+
+    tenant_id: str
+    events: Sequence[PendingEvent]
+    metadata: EventMetadata
 
 
 class CommentStore(Protocol):
@@ -61,6 +70,16 @@ class ModerationStore(Protocol):
 class EventAppender(Protocol):
     async def append(self, tenant_id: str, events: Sequence[PendingEvent], metadata: EventMetadata) -> int:
         """Append in this transaction; returns the position of the last event."""
+        ...
+
+    async def append_batch(self, groups: Sequence[EventGroup]) -> list[int]:
+        """Append many groups (any tenants, any aggregates) in this transaction, in order.
+
+        Positions follow the groups' order without gaps and become visible at commit behind
+        every position already committed; one aggregate version claimed twice (in the log or
+        within the batch) raises ``ConcurrencyConflict`` and the caller's rollback drops the
+        whole batch. Returns the position of each group's last event. Groups must not be empty.
+        """
         ...
 
     async def head(self) -> int:

@@ -1,4 +1,4 @@
-"""``threadline seed --bulk`` leaves the stores exactly as the command path and the projector would:
+"""The benchmarks' bulk seeder leaves the stores exactly as the command path and the projector would:
 its read model equals a rebuild from its own log, on the embedded default and on PostgreSQL."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from benchmarks.seeding.bulk import BulkSeedError, bulk_seed_threads
 
 from tests.integration.helpers import post, read_model_snapshot, rebuild, scalar
 from threadline.bootstrap import Threadline
-from threadline.cli.bulk_seeding import BulkSeedError, bulk_seed_threads
 from threadline.domain.identity import Actor, Role
 
 

@@ -1,0 +1,162 @@
+"""Every workload on one backend: the cached server, the uncached server, then the ceiling, each
+started and stopped here; the runs come back in that order with their ceiling ratios."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import httpx
+
+from benchmarks import workloads as w
+from benchmarks.backends import Backend, tenant_and_tokens
+from benchmarks.config import (
+    BIN,
+    DATA,
+    DURATION,
+    MIXED_DURATION,
+    PAGE,
+    PORT_API,
+    PORT_CEILING,
+    console,
+)
+from benchmarks.lag import CheckpointWatcher, drain_projection, lag_probe
+from benchmarks.seeding.plan import MIX_THREADS, SCALE_SIZES
+from benchmarks.servers import running, serve, start, wait_ready
+from benchmarks.workloads import Workload
+from benchmarks.wrk import Run, lines_file, measure
+
+
+def page_path(prefix: str, entity: int = 0, extra: str = "") -> str:
+    return f"/v1/entities/post/{prefix}-{entity}/comments?{PAGE}{extra}"
+
+
+def cursor_of_page(base: str, tenant_id: str, prefix: str, page: int) -> str:
+    """Walk next_cursor from page 1 to ``page``; the URL of that page by cursor."""
+    headers = {"X-Tenant-ID": tenant_id}
+    path = page_path(prefix)
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        for _ in range(page - 1):
+            response = client.get(path)
+            response.raise_for_status()
+            cursor = response.json()["meta"]["next_cursor"]
+            assert cursor, "ran out of pages"
+            path = page_path(prefix, extra=f"&cursor={cursor}")
+    return path
+
+
+def run_backend(backend: Backend) -> tuple[list[Run], dict[str, Any]]:
+    base = f"http://127.0.0.1:{PORT_API}"
+    tenant_id, tokens = tenant_and_tokens(backend)
+    tokens_file = lines_file("tokens.txt", tokens)
+    runs: list[Run] = []
+    extra: dict[str, Any] = {"tenant_id": tenant_id}
+    name = backend.name
+
+    def read(workload: Workload, paths: list[str], concurrency: int, *, timeout: int = 10) -> Run:
+        paths_file = lines_file("paths.txt", paths)
+        args = [tenant_id, paths_file]
+        run = measure(name, workload, base, "read.lua", args, concurrency, DURATION, timeout=timeout)
+        runs.append(run)
+        return run
+
+    console.rule(f"[bold]{name}[/]: cache on")
+    servers = serve(backend, cache=True)
+    with running(*servers):
+        body = httpx.get(base + page_path("page"), headers={"X-Tenant-ID": tenant_id}).content
+        body_file = DATA / f"ceiling-body-{name}.json"
+        body_file.write_bytes(body)
+        extra["page_body_bytes"] = len(body)
+        extra["page_roots"] = len(json.loads(body)["data"])
+        for concurrency in (16, 64):
+            read(w.CACHED_PAGE, [page_path("page")], concurrency)
+        writes = measure(name, w.WRITES, base, "write.lua", [tokens_file, "w", "100"], 16, DURATION)
+        runs.append(writes)
+        # The writes leave a backlog for the projector: time its catch-up (its throughput under no
+        # load), so the mixed run starts from a drained log and its lag is its own.
+        extra["projection_drain_after_writes"] = drain_projection(backend)
+        console.print(f"  projector catch-up after the writes: {extra['projection_drain_after_writes']}")
+        watcher = CheckpointWatcher(backend)
+        lag_stop = lag_probe(base, tenant_id, tokens[0])
+        mixed = measure(
+            name,
+            w.MIXED,
+            base,
+            "mixed.lua",
+            [tenant_id, tokens_file, "mix", str(MIX_THREADS)],
+            64,
+            MIXED_DURATION,
+        )
+        extra["lag_api"] = lag_stop()
+        extra["lag"] = watcher.finish()
+        mixed.rss_mib = {k: v for server in servers for k, v in server.rss().items()}
+        runs.append(mixed)
+        console.print(f"  projection lag (checkpoint vs recorded_at): {extra['lag']}")
+        console.print(f"  end-to-end lag (create, then GET by id until 200): {extra['lag_api']}")
+        console.print(f"  RSS after mixed (MiB): {mixed.rss_mib}")
+        # Seeded text uses 22 common words, each in about half of all comments; the writes and
+        # the mixed run add comments ending in a counter, so a number is a selective term.
+        selective = [f"/v1/search?q={n}" for n in (101, 202, 303, 404, 505)]
+        read(w.SEARCH_SELECTIVE, selective, 16)
+        read(
+            w.SEARCH_SELECTIVE_THREAD,
+            [f"{path}&entity_type=post&entity_id=mix-0" for path in selective],
+            16,
+        )
+        counts = "/v1/counts?entity_type=post&" + "&".join(f"entity_id=mix-{i}" for i in range(50))
+        read(w.COUNTS, [counts], 16)
+        # last on this server: requests wrk abandons at the end keep it busy for a while
+        common = [f"/v1/search?q={w}" for w in ("performance", "release", "design", "question")]
+        read(w.SEARCH_COMMON, common, 2, timeout=120)
+
+    console.rule(f"[bold]{name}[/]: cache off (THREADLINE_CACHE_ENABLED=false)")
+    servers = serve(backend, cache=False)
+    with running(*servers):
+        for concurrency in (16, 64):
+            read(w.UNCACHED_PAGE, [page_path("page")], concurrency)
+        deep = cursor_of_page(base, tenant_id, "deep", 500)
+        extra["deep_path"] = deep
+        read(w.DEEP_PAGE, [deep], 16)
+        for size in SCALE_SIZES:
+            read(w.first_page(size), [page_path(f"scale{size}")], 16)
+
+    console.rule(f"[bold]{name}[/]: ceiling (bare ASGI, {backend.workers} worker(s))")
+    ceiling = start(
+        f"{name}-ceiling",
+        [
+            str(BIN / "uvicorn"),
+            "benchmarks.ceiling:app",
+            "--port",
+            str(PORT_CEILING),
+            "--workers",
+            str(backend.workers),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        {**os.environ, "BENCH_CEILING_BODY": str(body_file)},
+    )
+    with running(ceiling):
+        wait_ready(ceiling, f"http://127.0.0.1:{PORT_CEILING}/")
+        ceilings = {}
+        for concurrency in (16, 64):
+            paths_file = lines_file("paths.txt", [page_path("page")])
+            run = measure(
+                name,
+                w.CEILING,
+                f"http://127.0.0.1:{PORT_CEILING}",
+                "read.lua",
+                [tenant_id, paths_file],
+                concurrency,
+                DURATION,
+            )
+            ceilings[concurrency] = run.requests_per_second
+            runs.append(run)
+    for run in runs:
+        run.ceiling_ratio = run.requests_per_second / ceilings.get(run.concurrency, ceilings[16])
+    return runs, extra

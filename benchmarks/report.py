@@ -1,0 +1,196 @@
+"""The report: the rich tables, the targets each backend is held to, the markdown of
+benchmarks/results/load*.md, and the machine and versions recorded with the results."""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from typing import Any
+
+import psutil
+from rich.table import Table
+
+from benchmarks import workloads as w
+from benchmarks.backends import psql
+from benchmarks.config import (
+    QUICK,
+    REDIS,
+    WRK_THREADS,
+    console,
+)
+from benchmarks.seeding.plan import SCALE_SIZES
+from benchmarks.wrk import Run
+
+
+def versions() -> dict[str, str]:
+    import uvicorn
+
+    out = {
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "uvicorn": uvicorn.__version__,
+        "wrk": subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("[")[0].strip(),
+    }
+    with contextlib.suppress(Exception):
+        out["postgresql"] = psql("SHOW server_version")
+    with contextlib.suppress(Exception):
+        from redis import Redis
+
+        client = Redis.from_url(REDIS)
+        out["redis"] = str(client.info("server")["redis_version"])
+        client.close()
+    return out
+
+
+def machine() -> dict[str, str]:
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    fields = dict(line.split(":", 1) for line in lscpu.splitlines() if ":" in line)
+    return {
+        "cpu": fields.get("Model name", "?").strip(),
+        "cpus": fields.get("CPU(s)", "?").strip(),
+        "memory_gib": f"{psutil.virtual_memory().total / 2**30:.0f}",
+        "kernel": platform.release(),
+    }
+
+
+@dataclass
+class Target:
+    backend: str
+    name: str
+    measured: str
+    met: bool
+
+
+def targets(backend: str, runs: list[Run], extra: dict[str, Any]) -> list[Target]:
+    out: list[Target] = []
+    mine = [r for r in runs if r.backend == backend]
+
+    def find(workload: w.Workload, concurrency: int = 16) -> Run | None:
+        return next((r for r in mine if r.workload_id == workload.id and r.concurrency == concurrency), None)
+
+    for concurrency in (16, 64):
+        cached = find(w.CACHED_PAGE, concurrency)
+        if cached and cached.ceiling_ratio is not None:
+            out.append(
+                Target(
+                    backend,
+                    f"cached page c{concurrency} >= 50% of ceiling, p99 < 5 x p50",
+                    f"{cached.ceiling_ratio:.1%}, p99/p50 = {cached.p99_ms / cached.p50_ms:.1f}",
+                    cached.ceiling_ratio >= 0.5 and cached.p99_ms < 5 * cached.p50_ms,
+                )
+            )
+        uncached = find(w.UNCACHED_PAGE, concurrency)
+        if uncached and uncached.ceiling_ratio is not None:
+            out.append(
+                Target(
+                    backend,
+                    f"uncached page c{concurrency} >= 15% of ceiling",
+                    f"{uncached.ceiling_ratio:.1%}",
+                    uncached.ceiling_ratio >= 0.15,
+                )
+            )
+    small, deep = find(w.first_page(SCALE_SIZES[0])), find(w.DEEP_PAGE)
+    large = find(w.first_page(SCALE_SIZES[-1]))
+    if small and deep and large:
+        for label, run in (("page 500", deep), (f"first page of {SCALE_SIZES[-1]:,}", large)):
+            out.append(
+                Target(
+                    backend,
+                    f"{label} p50 <= 1.5 x the 100-comment thread's (uncached)",
+                    f"{run.p50_ms:.2f} ms vs {small.p50_ms:.2f} ms ({run.p50_ms / small.p50_ms:.2f} x)",
+                    run.p50_ms <= 1.5 * small.p50_ms,
+                )
+            )
+    writes = find(w.WRITES)
+    if writes and backend == "postgres":
+        out.append(
+            Target(
+                backend,
+                "writes >= 1,000 creates/s (2 API workers)",
+                f"{writes.requests_per_second:,.0f}/s",
+                writes.requests_per_second >= 1000,
+            )
+        )
+    lag = extra.get("lag")
+    if lag:
+        out.append(
+            Target(
+                backend,
+                "projection lag p99 <= 100 ms, max <= 1 s (mixed run)",
+                f"p50 {lag['p50_ms']} ms, p99 {lag['p99_ms']} ms, max {lag['max_ms']} ms",
+                lag["p99_ms"] <= 100 and lag["max_ms"] <= 1000 and not lag["not_projected"],
+            )
+        )
+    mixed = find(w.MIXED, 64)
+    if mixed and mixed.rss_mib:
+        workers = {k: v for k, v in mixed.rss_mib.items() if "api" in k and "supervisor" not in k}
+        out.append(
+            Target(
+                backend,
+                "API worker RSS <= 150 MB after the mixed run",
+                ", ".join(f"{v:.0f} MiB" for v in workers.values()),
+                all(v * 2**20 <= 150e6 for v in workers.values()),
+            )
+        )
+    return out
+
+
+def report(runs: list[Run], extras: dict[str, dict[str, Any]], goals: list[Target]) -> None:
+    table = Table(title=f"Threadline load benchmark{' (QUICK)' if QUICK else ''}: wrk -t{WRK_THREADS}")
+    for column in (
+        "backend",
+        "workload",
+        "conc",
+        "req/s",
+        "x ceiling",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+    ):
+        table.add_column(column, justify="left" if column in ("backend", "workload") else "right")
+    for run in runs:
+        table.add_row(
+            run.backend,
+            run.workload,
+            str(run.concurrency),
+            f"{run.requests_per_second:,.0f}",
+            f"{run.ceiling_ratio:.1%}" if run.ceiling_ratio is not None else "",
+            f"{run.p50_ms:.2f}",
+            f"{run.p99_ms:.2f}",
+            f"{run.max_ms:.1f}",
+            f"[red]{run.errors}[/]" if run.errors else "0",
+            f"{run.bytes_per_response:,.0f}",
+        )
+    console.print(table)
+    summary = Table(title="Targets")
+    for column in ("backend", "target", "measured", "result"):
+        summary.add_column(column)
+    for goal in goals:
+        summary.add_row(
+            goal.backend, goal.name, goal.measured, "[green]met[/]" if goal.met else "[red]missed[/]"
+        )
+    console.print(summary)
+    for backend, extra in extras.items():
+        console.print(f"{backend}: projection lag {extra.get('lag')}; end to end {extra.get('lag_api')}")
+
+
+def markdown(runs: list[Run], goals: list[Target]) -> str:
+    lines = [
+        "| backend | workload | conc | req/s | x ceiling | p50 ms | p99 ms | max ms | errors | bytes/resp |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        ratio = f"{r.ceiling_ratio:.1%}" if r.ceiling_ratio is not None else ""
+        lines.append(
+            f"| {r.backend} | {r.workload} | {r.concurrency} | {r.requests_per_second:,.0f} | {ratio} |"
+            f" {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.max_ms:.1f} | {r.errors} | {r.bytes_per_response:,.0f} |"
+        )
+    lines += ["", "| backend | target | measured | result |", "|---|---|---|---|"]
+    lines += [
+        f"| {g.backend} | {g.name} | {g.measured} | {'met' if g.met else '**missed**'} |" for g in goals
+    ]
+    return "\n".join(lines) + "\n"

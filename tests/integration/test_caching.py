@@ -77,7 +77,10 @@ async def test_comment_by_id_is_invalidated_by_its_own_events(
     alice = make_actor("alice")
     comment_id = await post(container, alice)
     await container.projector.catch_up()
-    read = lambda: comment_by_id(alice.tenant_id, comment_id, container.reader, container.cache, 60)  # noqa: E731
+
+    async def read() -> bytes:
+        return await comment_by_id(alice.tenant_id, comment_id, container.reader, container.cache, 60)
+
     assert orjson.loads(await read())["like_count"] == 0
     await run(container, make_actor("bob"), like_comment, LikeComment(comment_id))
     await container.projector.catch_up()

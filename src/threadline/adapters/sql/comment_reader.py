@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -37,13 +37,19 @@ _c = comment_view.c
 ROW_COLUMNS = [_c[name] for name in CLIENT_FIELDS] + [_c.created_seq, _c.owner_id]
 _CHUNK = 200
 
-# A read that lost its connection (a restarted server, a failover) is simply asked again.
-retry_lost_connection = retry(
+_retrying = retry(
     retry=retry_if_exception(is_transient),
     stop=stop_after_attempt(3),
     wait=wait_exponential(multiplier=0.05, max=0.5),
     reraise=True,
 )
+_Read = TypeVar("_Read", bound=Callable[..., Awaitable[Any]])
+
+
+def retry_lost_connection(read: _Read) -> _Read:
+    """A read that lost its connection (a restarted server, a failover) is simply asked again;
+    the method keeps its own signature (tenacity's wrapper type would hide it from subclasses)."""
+    return cast(_Read, _retrying(read))
 
 
 def _order(sort: str) -> list[sa.ColumnElement[Any]]:

@@ -11,8 +11,11 @@ from rich.progress import Progress
 
 from threadline.application.command_runner import CommandContext
 from threadline.application.commands.create_comment import create_comment
+from threadline.application.tenants.create_tenant import create_tenant
+from threadline.application.tenants.find_tenant import find_tenant
 from threadline.bootstrap import Threadline
 from threadline.domain.commands import ContentFormat, CreateComment
+from threadline.domain.errors import TenantNotFound
 from threadline.domain.identity import Actor, Role
 from threadline.domain.tenant import Tenant
 
@@ -87,11 +90,12 @@ def thread_commands(
 
 
 async def seed_tenant(container: Threadline, tenant_ref: str) -> Tenant:
-    tenant = await container.tenants.get(tenant_ref) or await container.tenants.by_name(tenant_ref)
-    if tenant is None:
-        tenant = await container.tenants.create(tenant_ref)
+    try:
+        return await find_tenant(tenant_ref, tenants=container.tenants)
+    except TenantNotFound:
+        tenant = await create_tenant(tenant_ref, tenants=container.tenants)
         click.echo(f"created tenant {tenant.name} ({tenant.id})")
-    return tenant
+        return tenant
 
 
 async def seed_threads(

@@ -54,7 +54,6 @@ class SearchIndexWriter(ABC):
             return Fts5SearchIndex()
         return PostgresSearchIndex()
 
-    @abstractmethod
     async def add(
         self,
         connection: AsyncConnection,
@@ -63,7 +62,11 @@ class SearchIndexWriter(ABC):
         entity_type: str,
         entity_id: str,
         content: str,
-    ) -> None: ...
+    ) -> None:
+        """Index one comment with the dialect's own ``_ADD`` statement."""
+        await connection.execute(
+            self._ADD, self._params(tenant_id, comment_id, entity_type, entity_id, content)
+        )
 
     @abstractmethod
     async def remove(self, connection: AsyncConnection, tenant_id: str, comment_id: str) -> None: ...
@@ -89,19 +92,6 @@ class SearchIndexWriter(ABC):
 
 
 class Fts5SearchIndex(SearchIndexWriter):
-    async def add(
-        self,
-        connection: AsyncConnection,
-        tenant_id: str,
-        comment_id: str,
-        entity_type: str,
-        entity_id: str,
-        content: str,
-    ) -> None:
-        await connection.execute(
-            self._ADD, self._params(tenant_id, comment_id, entity_type, entity_id, content)
-        )
-
     _ADD = sa.text(
         "INSERT INTO comment_search"
         " (content, tenant_key, tenant_id, comment_id, entity_type, entity_id) VALUES"
@@ -136,19 +126,6 @@ class Fts5SearchIndex(SearchIndexWriter):
 
 
 class PostgresSearchIndex(SearchIndexWriter):
-    async def add(
-        self,
-        connection: AsyncConnection,
-        tenant_id: str,
-        comment_id: str,
-        entity_type: str,
-        entity_id: str,
-        content: str,
-    ) -> None:
-        await connection.execute(
-            self._ADD, self._params(tenant_id, comment_id, entity_type, entity_id, content)
-        )
-
     _ADD = sa.text(
         "INSERT INTO comment_search"
         " (tenant_id, comment_id, entity_type, entity_id, config, content, document)"

@@ -17,6 +17,7 @@ from threadline.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from threadline.application.ports.projection import EventReader
 from threadline.application.ports.write import EventGroup, UnitOfWorkFactory
 from threadline.bootstrap import Threadline
+from threadline.domain.clock import utc_now
 from threadline.domain.errors import ConcurrencyConflict
 from threadline.domain.events import (
     CommentCreated,
@@ -103,6 +104,22 @@ class EventLogContract:
             "causation_id": "cause-alice",
         }
         assert first.event_id and first.event_id != stored[1].event_id
+
+    async def test_an_event_is_recorded_at_the_time_it_was_appended_not_when_it_says_it_happened(
+        self, log: EventLog
+    ) -> None:
+        before = utc_now()
+        await append(log, ACME, created("c1"))  # occurred_at is AT, long ago
+        after = utc_now()
+
+        (event,) = await log.reader.read_after(0, 10)
+        assert before <= event.recorded_at <= after
+
+    async def test_appending_no_events_records_nothing_and_has_no_position(self, log: EventLog) -> None:
+        async with log.transaction() as uow:
+            assert await uow.events.append(ACME, [], by("alice")) == 0
+            await uow.commit()
+        assert await log.reader.read_after(0, 10) == []
 
     async def test_metadata_extras_are_kept_beside_the_actor(self, log: EventLog) -> None:
         async with log.transaction() as uow:

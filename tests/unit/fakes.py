@@ -36,6 +36,7 @@ from threadline.application.ports.write import (
     ModerationStore,
     UnitOfWork,
 )
+from threadline.domain.clock import utc_now
 from threadline.domain.comment import Comment
 from threadline.domain.errors import ConcurrencyConflict
 from threadline.domain.events import EventMetadata, PendingEvent, anonymize, redact
@@ -178,7 +179,9 @@ class FakeEventAppender(EventAppender):
     async def append(self, tenant_id: str, events: Sequence[PendingEvent], metadata: EventMetadata) -> int:
         if self._fail:
             raise RuntimeError("the event log is unavailable")
-        position = await self.head()
+        if not events:
+            return 0  # as the SQL log: nothing appended has no position
+        position, recorded_at = await self.head(), utc_now()
         meta: dict[str, object] = {
             "actor_id": metadata.actor_id,
             "actor_role": metadata.actor_role,
@@ -202,7 +205,7 @@ class FakeEventAppender(EventAppender):
                 schema_version=item.event.schema_version,
                 payload=item.event.payload(),
                 metadata=dict(meta),
-                recorded_at=str(item.event.payload()["occurred_at"]),
+                recorded_at=recorded_at,
             )
             self._state.events.append(stored)
             self.appended.append(stored)

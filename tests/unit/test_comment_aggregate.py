@@ -43,14 +43,18 @@ def a_comment(status: Status = Status.ACTIVE, *, pinned: bool = False, reply: bo
     comment_id, parent_id = (REPLY_ID, ROOT_ID) if reply else (ROOT_ID, None)
     cmd = CreateComment(comment_id, "post", "p1", "hello", ContentFormat.PLAIN, parent_id)
     parent = a_comment() if reply else None
-    comment, _ = Comment.create(cmd, ALICE, parent=parent, fingerprint="f", pending=False, now=T0)
+    comment, _ = Comment.create(
+        cmd, ALICE, parent=parent, max_depth=10, fingerprint="f", pending=False, now=T0
+    )
     comment.status, comment.is_pinned = status, pinned
     return comment
 
 
 def test_a_new_comment_is_version_one_and_its_event_says_everything_a_projection_needs() -> None:
     cmd = CreateComment(ROOT_ID, "post", "p1", "hello", ContentFormat.MARKDOWN)
-    comment, change = Comment.create(cmd, ALICE, parent=None, fingerprint="f", pending=True, now=T0)
+    comment, change = Comment.create(
+        cmd, ALICE, parent=None, max_depth=10, fingerprint="f", pending=True, now=T0
+    )
     assert (comment.version, comment.status, comment.depth, comment.path) == (1, Status.PENDING, 0, ROOT_ID)
     assert (change.aggregate_id, change.aggregate_version) == (ROOT_ID, 1)
     assert isinstance(change.event, CommentCreated)

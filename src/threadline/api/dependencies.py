@@ -20,6 +20,7 @@ from threadline.api.errors import (
 )
 from threadline.api.schemas import DeleteCommentBody
 from threadline.application.command_runner import CommandContext
+from threadline.application.queries.read_your_writes import MAX_POSITION
 from threadline.bootstrap import Threadline
 from threadline.domain.errors import InvalidToken
 from threadline.domain.identity import Actor
@@ -172,7 +173,7 @@ DeleteReasonDep = Annotated[str | None, Depends(delete_reason)]
 
 
 MinPosition = Annotated[
-    int | None, Query(ge=0, le=2**62, description="Wait until the read model has this log position")
+    int | None, Query(ge=0, le=MAX_POSITION, description="Wait until the read model has this log position")
 ]
 
 

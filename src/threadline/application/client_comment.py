@@ -71,7 +71,7 @@ def shown_after_command(
     """The write-side comment as a read will show it once projected. The write model keeps no
     counts: a comment the command just created has none (0); after any other command (an edit, a
     repeated create) they are unknown here (``None``) — a read with ``min_position`` has them."""
-    live = comment.content is not None and comment.status in (Status.ACTIVE, Status.PENDING)
+    live = comment.content is not None and comment.is_editable
     count = 0 if created else None
     return ClientComment(
         id=comment.id,

@@ -36,6 +36,7 @@ from threadline.domain.events import (
     CommentDeleted as CommentDeletedEvent,
 )
 from threadline.domain.identity import Actor
+from threadline.domain.rules import allowed_reply_depth
 
 
 class Status(StrEnum):
@@ -84,18 +85,21 @@ class Comment:
         author: Actor,
         *,
         parent: Comment | None,
+        max_depth: int,
         fingerprint: str,
         pending: bool,
         now: str,
     ) -> tuple[Comment, PendingEvent]:
-        """A new comment (a reply under ``parent``, whose depth the caller has checked)."""
+        """A new comment, or a reply under ``parent`` (which the caller found live) no deeper than
+        ``max_depth``."""
+        depth = allowed_reply_depth(parent.depth, max_depth) if parent else 0
         comment = cls(
             tenant_id=author.tenant_id,
             id=cmd.comment_id,
             entity_type=cmd.entity_type,
             entity_id=cmd.entity_id,
             parent_id=cmd.parent_id,
-            depth=parent.depth + 1 if parent else 0,
+            depth=depth,
             path=child_path(parent.path if parent else None, cmd.comment_id),
             author_id=author.user_id,
             author_name=author.name,
@@ -195,14 +199,17 @@ class Comment:
         self.is_pinned = False
         return self._record(CommentUnpinned, now)
 
+    def ensure_approvable(self) -> None:
+        """A pending comment can be published and a live one kept; anything else is gone."""
+        if not self.is_pending and not self.is_live:
+            raise CommentDeleted()
+
     def approve(self, reports_dismissed: int, now: str) -> PendingEvent | None:
         """Publish a pending comment, or keep a reported live one and dismiss its reports. The
         caller has checked that a pending reply's parent is still live."""
-        if not self.is_pending:
-            if not self.is_live:
-                raise CommentDeleted()
-            if not reports_dismissed:
-                return None  # already published, nothing reported: nothing to approve
+        self.ensure_approvable()
+        if not self.is_pending and not reports_dismissed:
+            return None  # already published, nothing reported: nothing to approve
         self.status = Status.ACTIVE
         return self._record(CommentApproved, now, reports_dismissed=reports_dismissed)
 

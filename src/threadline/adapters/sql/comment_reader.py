@@ -30,6 +30,7 @@ from threadline.application.ports.query import (
     ThreadNode,
     ThreadSummary,
 )
+from threadline.domain.comment import UNPUBLISHED
 from threadline.domain.search_query import SearchQuery
 
 _c = comment_view.c
@@ -84,7 +85,7 @@ class SqlCommentReader:
     async def by_id(self, tenant_id: str, comment_id: str) -> CommentRow | None:
         # Hidden rows are gone for everyone, except pending and rejected ones: their author and
         # moderators may read them, which the query side decides.
-        shown = sa.or_(_c.visible == sa.true(), _c.status.in_(("PENDING", "REJECTED")))
+        shown = sa.or_(_c.visible == sa.true(), _c.status.in_(sorted(UNPUBLISHED)))
         query = sa.select(*ROW_COLUMNS).where(_c.tenant_id == tenant_id, _c.id == comment_id, shown)
         async with self._connect() as connection:
             row = (await connection.execute(query)).first()

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from threadline.application.queries.read_your_writes import MAX_POSITION
 from threadline.application.queries.thread_page import Sort, ThreadPageQuery
 from threadline.bootstrap import Threadline
 from threadline.domain.errors import InvalidQuery
@@ -35,7 +36,7 @@ class PageParams(BaseModel):
     depth: int = Field(default=3, ge=0, le=10, description="How many levels of replies to nest")
     replies_limit: int = Field(default=5, ge=0, le=100, description="Replies nested under each comment")
     min_position: int | None = Field(
-        default=None, ge=0, le=2**62, description="Wait until the read model has this position"
+        default=None, ge=0, le=MAX_POSITION, description="Wait until the read model has this position"
     )
 
 

@@ -17,7 +17,6 @@ from threadline.domain.errors import (
 from threadline.domain.identity import Role
 from threadline.domain.moderation import ensure_thread_open
 from threadline.domain.rules import (
-    allowed_reply_depth,
     valid_comment_id,
     valid_content,
     valid_entity_id,
@@ -70,10 +69,15 @@ async def create_comment(
             raise ParentNotLive("the parent comment is not published")
         if not parent.is_live:
             raise ParentNotLive()
-        allowed_reply_depth(parent.depth, policy.max_reply_depth)
 
     comment, change = Comment.create(
-        cmd, actor, parent=parent, fingerprint=fingerprint, pending=_needs_approval(ctx), now=ctx.now
+        cmd,
+        actor,
+        parent=parent,
+        max_depth=policy.max_reply_depth,
+        fingerprint=fingerprint,
+        pending=_needs_approval(ctx),
+        now=ctx.now,
     )
     if not await uow.comments.add(comment):
         # Another request took the id between our read and our insert: judge it as a retry.

@@ -48,6 +48,11 @@ async def erase_user(
     ensure_may_erase(actor, user_id, users_may_erase_themselves)
     # Erasure acts with an admin's powers on the user's own comments, recorded under the requester.
     eraser = Actor(actor.tenant_id, actor.user_id, actor.name, actor.avatar, Role.ADMIN)
+
+    def acting(who: Actor) -> CommandContext:
+        """Each step is its own command, in the request's correlation and tenant settings."""
+        return CommandContext(who, ctx.correlation_id, tenant_settings=ctx.tenant_settings)
+
     ensure_allowed(eraser, Action.HARD_DELETE)
     position, erased, unliked = 0, 0, 0
     kept: set[str] = set()
@@ -59,13 +64,13 @@ async def erase_user(
                 outcome = await runner.run(
                     anonymize_comment,
                     AnonymizeComment(comment_id),
-                    CommandContext(eraser, ctx.correlation_id),
+                    acting(eraser),
                 )
             else:
                 outcome = await runner.run(
                     hard_delete_comment,
                     HardDeleteComment(comment_id, "user erasure"),
-                    CommandContext(eraser, ctx.correlation_id),
+                    acting(eraser),
                 )
         except CommentNotFound:
             continue  # erased by a concurrent request
@@ -74,7 +79,9 @@ async def erase_user(
     for comment_id in await data.liked_ids(actor.tenant_id, user_id):
         try:
             outcome = await runner.run(
-                unlike_comment, UnlikeComment(comment_id), CommandContext(liker, ctx.correlation_id)
+                unlike_comment,
+                UnlikeComment(comment_id),
+                acting(liker),
             )
         except CommentNotFound:
             continue

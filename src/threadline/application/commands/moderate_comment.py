@@ -21,12 +21,12 @@ async def approve_comment(
 ) -> Decision:
     ensure_allowed(ctx.actor, Action.APPROVE)
     comment = await existing_comment(uow, ctx.actor.tenant_id, cmd.comment_id)
+    comment.ensure_approvable()  # refused before anything is written
     if comment.is_pending and comment.parent_id is not None:
         # Locked as a reply's create locks its parent, so a concurrent delete is ordered with it.
         parent = await uow.comments.get(comment.tenant_id, comment.parent_id, for_update=True)
         if parent is None or not parent.is_live:
             raise ParentNotLive("it replies to a comment that is gone: reject it instead")
-    # Dismissed in this transaction: a refused approval (a deleted comment) rolls it back.
     dismissed = await uow.moderation.dismiss_reports(comment.tenant_id, comment.id, ctx.now)
     return await saved(uow, comment, comment.approve(dismissed, ctx.now))
 

@@ -9,6 +9,7 @@ from threadline.application.ports.query import CommentReader
 from threadline.application.projection.projector import COMMENTS_PROJECTION, ProjectionSignal
 
 _POLL_SECONDS = 0.05
+MAX_POSITION = 2**62  # the highest log position a client may ask to wait for
 
 
 async def wait_for_position(

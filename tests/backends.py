@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -132,6 +134,9 @@ class PostgresTemplates:
 
 
 async def _empty(database: str) -> None:
+    """Every table emptied and every sequence restarted, as a fresh clone would be. A test leaves
+    a few rows, and ``DELETE`` of a few rows costs a quarter of ``TRUNCATE``, which replaces every
+    table's files (~0.13 s a pair of databases, paid by every PostgreSQL test)."""
     connection = await asyncpg.connect(_asyncpg_dsn(database))
     try:
         await connection.execute("SET lock_timeout = '2s'")
@@ -139,11 +144,46 @@ async def _empty(database: str) -> None:
             "SELECT tablename FROM pg_tables"
             " WHERE schemaname = 'public' AND tablename NOT LIKE 'alembic_version%'"
         )
-        names = ", ".join(f'"{row["tablename"]}"' for row in tables)
-        if names:
-            await connection.execute(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE")
+        sequences = await connection.fetch(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+        )
+        async with connection.transaction():
+            # Foreign keys are not checked while emptying: every table goes, in any order.
+            await connection.execute("SET LOCAL session_replication_role = replica")
+            for row in tables:
+                await connection.execute(f'DELETE FROM "{row["tablename"]}"')
+            for row in sequences:
+                await connection.execute(f'ALTER SEQUENCE "{row["sequencename"]}" RESTART')
     finally:
         await connection.close()
+
+
+@dataclass
+class SqliteTemplate:
+    """One migrated SQLite file per test session, copied for each test: a copy costs a
+    millisecond, running the migrations ~0.1 s, paid by every embedded-default test."""
+
+    path: Path
+
+    @classmethod
+    def create(cls, directory: Path) -> SqliteTemplate:
+        path = directory / "template.db"
+
+        async def setup() -> None:
+            container = build(Settings(database_url=f"sqlite+aiosqlite:///{path}", run_projector=False))
+            try:
+                await container.migrate()
+            finally:
+                await container.stop()  # the last connection closes: the WAL is folded into the file
+
+        asyncio.run(setup())
+        return cls(path)
+
+    def copy_to(self, directory: Path) -> str:
+        """A fresh, migrated database in ``directory``: its SQLAlchemy URL."""
+        target = directory / "threadline.db"
+        shutil.copyfile(self.path, target)
+        return f"sqlite+aiosqlite:///{target}"
 
 
 async def drop_databases(names: tuple[str, ...]) -> None:

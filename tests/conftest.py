@@ -11,6 +11,7 @@ import pytest
 
 from tests.backends import (
     PostgresTemplates,
+    SqliteTemplate,
     drop_redis_keys,
     postgres_settings,
     require_servers,
@@ -29,6 +30,11 @@ def postgres_templates() -> Iterator[PostgresTemplates | None]:
     yield from session_templates()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate.create(tmp_path_factory.mktemp("sqlite-template"))
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest) -> str:
     """Every storage, cache and API test runs on the embedded default and on PostgreSQL + Redis."""
@@ -38,12 +44,15 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def settings(
-    backend: str, tmp_path: Path, postgres_templates: PostgresTemplates | None
+    backend: str,
+    tmp_path: Path,
+    postgres_templates: PostgresTemplates | None,
+    sqlite_template: SqliteTemplate,
 ) -> AsyncIterator[Settings]:
     """A throwaway store per test; the projector is driven by each test unless it starts it."""
     if backend == "sqlite":
         yield Settings(
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'threadline.db'}",
+            database_url=sqlite_template.copy_to(tmp_path),
             run_projector=False,
             read_your_writes_timeout_seconds=0.5,
         )

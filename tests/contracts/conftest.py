@@ -16,17 +16,22 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from tests.backends import REDIS_URL, PostgresTemplates, drop_redis_keys, postgres_settings, require_servers
+from tests.backends import (
+    REDIS_URL,
+    PostgresTemplates,
+    SqliteTemplate,
+    drop_redis_keys,
+    postgres_settings,
+    require_servers,
+)
 from tests.contracts.redis_space import RedisSpace
 from threadline.bootstrap import Threadline, build
 from threadline.settings import Settings
 
 
 @pytest.fixture
-async def sqlite_threadline(tmp_path: Path) -> AsyncIterator[Threadline]:
-    threadline = build(
-        Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'threadline.db'}", run_projector=False)
-    )
+async def sqlite_threadline(tmp_path: Path, sqlite_template: SqliteTemplate) -> AsyncIterator[Threadline]:
+    threadline = build(Settings(database_url=sqlite_template.copy_to(tmp_path), run_projector=False))
     await threadline.migrate()
     try:
         yield threadline

@@ -1,12 +1,18 @@
 """One Redis pub/sub subscription kept alive in the background: resubscribes after Redis drops,
 says when it listens, and tells its owner when it (re)connects so the owner can resynchronize
-whatever it may have missed while deaf."""
+whatever it may have missed while deaf.
+
+Stopping never cancels the listener mid-read (that can leave the connection hung); the listener
+polls with a timeout and leaves when it sees the stop. So that stopping is prompt rather than a
+poll interval long, it also listens on a wake-up channel of its own, which ``stop`` publishes to.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable
 
 from redis.asyncio import Redis
@@ -29,6 +35,7 @@ class RedisSubscription:
         self._on_connect = on_connect
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._wake_channel = f"{channel}|wake|{uuid.uuid4().hex}"  # this subscription's alone
         self.listening = asyncio.Event()  # set once subscribed: messages from then on are heard
 
     async def start(self) -> None:
@@ -41,6 +48,8 @@ class RedisSubscription:
         if self._task is None:
             return
         self._stopping = True
+        with contextlib.suppress(RedisError, OSError, TimeoutError):
+            await asyncio.wait_for(self._client.publish(self._wake_channel, b""), 0.5)
         try:
             await asyncio.wait_for(asyncio.shield(self._task), 2.0)
         except TimeoutError:
@@ -54,15 +63,19 @@ class RedisSubscription:
         while not self._stopping:
             try:
                 async with self._client.pubsub() as pubsub:
-                    await pubsub.subscribe(self.channel)
+                    await pubsub.subscribe(self.channel, self._wake_channel)
                     self._on_connect()
                     self.listening.set()
                     backoff = 0.1
                     while not self._stopping:
                         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.25)
-                        if message is not None and message.get("type") == "message":
-                            data = message["data"]
-                            self._on_message(data.encode() if isinstance(data, str) else bytes(data))
+                        if message is None or message.get("type") != "message":
+                            continue
+                        channel = message.get("channel")
+                        if channel in (self._wake_channel, self._wake_channel.encode()):
+                            continue  # stop() woke us: the loop condition decides
+                        data = message["data"]
+                        self._on_message(data.encode() if isinstance(data, str) else bytes(data))
             except (RedisError, OSError) as error:
                 self.listening.clear()
                 log.debug("redis subscription to %s lost: %s", self.channel, error)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
+from threadline.adapters.sql.engine import Database, open_database
 from threadline.adapters.sql.schema import read_metadata
-from threadline.application.command_runner import CommandContext, CommandOutcome, Handler
+from threadline.adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
+from threadline.application.command_runner import CommandContext, CommandOutcome, CommandRunner, Handler
 from threadline.application.commands.create_comment import create_comment
 from threadline.bootstrap import Threadline
 from threadline.domain.commands import ContentFormat, CreateComment
@@ -88,3 +92,33 @@ async def cached_text(container: Threadline) -> str:
         if await container.redis.type(key) == b"string":
             values.append(repr(await container.redis.get(key)))
     return "\n".join(values)
+
+
+@dataclass
+class HeldWriter:
+    """A command runner on a second connection pool whose commits wait at the door: ``in_commit``
+    is set once a command has appended and reached its commit, which waits for ``release``. The
+    held-transaction tests of the log's ordering (EVENT-LOG-NOTES §1) play writer A with it."""
+
+    runner: CommandRunner
+    database: Database
+    in_commit: asyncio.Event
+    release: asyncio.Event
+
+
+def held_writer(container: Threadline) -> HeldWriter:
+    database = open_database(container.settings.database_url)
+    in_commit, release = asyncio.Event(), asyncio.Event()
+
+    class HeldUnitOfWork(SqlUnitOfWork):
+        async def commit(self) -> None:
+            in_commit.set()
+            await release.wait()
+            await super().commit()
+
+    class HeldFactory(SqlUnitOfWorkFactory):
+        def __call__(self) -> SqlUnitOfWork:
+            return HeldUnitOfWork(database.writer)
+
+    runner = CommandRunner(HeldFactory(database.writer), container.bus, container.runner.policy)
+    return HeldWriter(runner, database, in_commit, release)

@@ -9,11 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import ActorFactory
-from tests.integration.helpers import cached_text, post, run, scalar, stored_text
-from threadline.adapters.sql.engine import open_database
+from tests.integration.helpers import cached_text, held_writer, post, run, scalar, stored_text
 from threadline.adapters.sql.schema import comments, events
-from threadline.adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
-from threadline.application.command_runner import CommandContext, CommandRunner
+from threadline.application.command_runner import CommandContext
 from threadline.application.commands.create_comment import create_comment
 from threadline.application.commands.hard_delete_comment import hard_delete_comment
 from threadline.application.commands.like_comment import like_comment
@@ -110,20 +108,8 @@ async def test_positions_follow_commit_order_while_a_writer_holds_its_transactio
     """EVENT-LOG-NOTES §1: writer A appends and holds its transaction open; writer B must not
     commit a later position first, and a reader must see neither until A commits."""
     alice = make_actor("alice")
-    other = open_database(container.settings.database_url)
-    in_commit, release = asyncio.Event(), asyncio.Event()
-
-    class HeldUnitOfWork(SqlUnitOfWork):
-        async def commit(self) -> None:
-            in_commit.set()
-            await release.wait()
-            await super().commit()
-
-    class HeldFactory(SqlUnitOfWorkFactory):
-        def __call__(self) -> SqlUnitOfWork:
-            return HeldUnitOfWork(other.writer)
-
-    held_runner = CommandRunner(HeldFactory(other.writer), container.bus, container.runner.policy)
+    held = held_writer(container)
+    other, in_commit, release, held_runner = held.database, held.in_commit, held.release, held.runner
     a = asyncio.create_task(
         held_runner.run(
             create_comment,

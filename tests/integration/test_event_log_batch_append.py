@@ -13,11 +13,10 @@ import uuid
 import pytest
 
 from tests.conftest import ActorFactory
-from tests.integration.helpers import post, scalar
+from tests.integration.helpers import held_writer, post, scalar
 from threadline.adapters.sql.engine import open_database
 from threadline.adapters.sql.event_log import PAGE_ROWS, SqlEventAppender
-from threadline.adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
-from threadline.application.command_runner import CommandContext, CommandRunner
+from threadline.application.command_runner import CommandContext
 from threadline.application.commands.create_comment import create_comment
 from threadline.application.ports.write import EventGroup
 from threadline.bootstrap import Threadline
@@ -162,20 +161,8 @@ async def test_a_batch_waits_for_a_held_command_and_lands_after_it(
     container: Threadline, make_actor: ActorFactory
 ) -> None:
     alice = make_actor("alice")
-    other = open_database(container.settings.database_url)
-    in_commit, release = asyncio.Event(), asyncio.Event()
-
-    class HeldUnitOfWork(SqlUnitOfWork):
-        async def commit(self) -> None:
-            in_commit.set()
-            await release.wait()
-            await super().commit()
-
-    class HeldFactory(SqlUnitOfWorkFactory):
-        def __call__(self) -> SqlUnitOfWork:
-            return HeldUnitOfWork(other.writer)
-
-    held_runner = CommandRunner(HeldFactory(other.writer), container.bus, container.runner.policy)
+    held = held_writer(container)
+    other, in_commit, release, held_runner = held.database, held.in_commit, held.release, held.runner
     command = asyncio.create_task(
         held_runner.run(
             create_comment,

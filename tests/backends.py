@@ -140,6 +140,9 @@ async def _empty(database: str) -> None:
     connection = await asyncpg.connect(_asyncpg_dsn(database))
     try:
         await connection.execute("SET lock_timeout = '2s'")
+        # A rebuild a test left half done keeps its shadow schema: gone, as in a fresh clone.
+        await connection.execute("DROP SCHEMA IF EXISTS threadline_rebuild CASCADE")
+        await connection.execute("DROP SCHEMA IF EXISTS threadline_retired CASCADE")
         tables = await connection.fetch(
             "SELECT tablename FROM pg_tables"
             " WHERE schemaname = 'public' AND tablename NOT LIKE 'alembic_version%'"

@@ -186,9 +186,6 @@ class BatchedProjectionStore:
     async def status(self, name: str) -> ProjectionStatus:
         return await self._stored.status(name)
 
-    async def reset(self, name: str) -> None:
-        await self._stored.reset(name)
-
     async def add_views(self, counts: dict[tuple[str, str], int]) -> None:
         await self._stored.add_views(counts)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
@@ -26,13 +27,16 @@ from threadline.adapters.sql.projection_store import SqlProjectionStore
 from threadline.adapters.sql.replicas import ReadRouter
 from threadline.adapters.sql.schema_migrations import is_current, upgrade
 from threadline.adapters.sql.search_index import set_search_config
+from threadline.adapters.sql.shadow_read_model import shadow_read_models
 from threadline.adapters.sql.tenant_directory import SqlTenantDirectory
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from threadline.adapters.sql.user_data import SqlUserData
 from threadline.application.command_runner import CommandPolicy, CommandRunner
 from threadline.application.ports.cross_cutting import RateLimiter, ViewCounter
+from threadline.application.ports.projection import ShadowReadModels, StoredEvent
 from threadline.application.ports.query import PageCache
 from threadline.application.projection.projector import ProjectionSignal, Projector
+from threadline.application.projection.rebuild import RebuildOutcome, rebuild_read_model
 from threadline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,7 @@ class Threadline:
     verifier: TokenVerifier
     signal: ProjectionSignal
     views: ViewCounter
+    shadows: ShadowReadModels | None = None
     user_data: SqlUserData | None = None
     moderation: SqlModerationReader | None = None
     rate_limiter: RateLimiter | None = None
@@ -73,6 +78,25 @@ class Threadline:
         """Choose a tenant's text-search configuration and re-index its comments with it."""
         async with self.read_db.writer.begin() as connection:
             await set_search_config(connection, tenant_id, config)
+
+    async def rebuild_read_model(
+        self, *, fresh: bool = False, on_batch: Callable[[list[StoredEvent]], None] | None = None
+    ) -> RebuildOutcome:
+        """Replay the log into a shadow read model and switch it in (``application/projection/
+        rebuild.py``); the served read model is never empty meanwhile."""
+        assert self.shadows is not None
+        outcome = await rebuild_read_model(
+            self.shadows,
+            self.events,
+            self.projector.renderer,
+            batch_size=self.projector.batch_size,
+            fresh=fresh,
+            on_batch=on_batch,
+            name=self.projector.name,
+        )
+        if self.cache is not None:
+            await self.cache.bump_epoch()  # pages built from the old read model
+        return outcome
 
     async def migrate(self) -> None:
         await upgrade(self.write_db.writer, "write")
@@ -235,6 +259,9 @@ def build(settings: Settings) -> Threadline:
         verifier=TokenVerifier(tenants, leeway_seconds=settings.token_leeway_seconds),
         signal=signal,
         views=views,
+        shadows=shadow_read_models(
+            read_db.writer, read_url, busy_timeout=settings.sqlite_busy_timeout_seconds
+        ),
         user_data=SqlUserData(write_db.reader, read_db.reader),
         moderation=SqlModerationReader(router),
         rate_limiter=_rate_limiter(settings),

@@ -1,4 +1,4 @@
-"""The projection store's contract: checkpoints, their lock, failures, rebuilds and view counts,
+"""The projection store's contract: checkpoints, their lock, failures and view counts,
 run against SQLite and PostgreSQL (the only implementations: unit tests drive no projector).
 
 A checkpoint moves in the same transaction as the read-model change it covers, so a crash
@@ -126,27 +126,6 @@ class ProjectionStoreContract:
             "LookupError: unknown event type",
         )
         assert await self.checkpoint(read_model) == 0
-
-    async def test_reset_empties_the_read_model_and_rewinds_only_that_projection(
-        self, read_model: ReadModel
-    ) -> None:
-        async with read_model.store.transaction() as tx:
-            await tx.checkpoint(NAME)
-            await tx.views.insert(view_row(ACME, "c1"))
-            await tx.moderation.set_ban(ACME, "mallory", "spam", None, "moderator", "2026-01-01")
-            await tx.set_checkpoint(NAME, 5)
-            await tx.commit()
-        await read_model.store.add_views({(ACME, "c1"): 3})
-        await self.move(read_model, 8, "other")
-
-        await read_model.store.reset(NAME)
-
-        assert await self.checkpoint(read_model) == 0
-        assert await self.checkpoint(read_model, "other") == 8
-        assert await read_model.probe.comment(ACME, "c1") is None
-        assert await read_model.probe.ban(ACME, "mallory") is None
-        async with read_model.store.transaction() as tx:
-            assert await tx.views.counted_views(ACME, "c1") == 3  # views are not in the log: kept
 
     async def test_added_views_accumulate_in_the_read_model_and_in_the_totals_a_rebuild_keeps(
         self, read_model: ReadModel

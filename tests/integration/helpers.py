@@ -56,10 +56,10 @@ async def read_model_snapshot(container: Threadline) -> dict[str, list[tuple[Any
 
 
 async def rebuild(container: Threadline, batch_size: int | None = None) -> int:
-    await container.projection_store.reset(container.projector.name)
+    """The operator's rebuild: into a shadow read model, then switched in."""
     if batch_size is not None:
         container.projector.batch_size = batch_size
-    return await container.projector.catch_up()
+    return (await container.rebuild_read_model()).applied
 
 
 async def scalar(container: Threadline, sql: str, **params: object) -> Any:

@@ -43,8 +43,7 @@ async def test_view_counts_survive_a_rebuild_from_the_log(
     await container.views.record(alice.tenant_id, "thread-p1", "viewer-1", [comment_id])
     await container.views.record(alice.tenant_id, "thread-p1", "viewer-2", [comment_id])
     await container.flush_views()
-    await container.projection_store.reset(container.projector.name)
-    await container.projector.catch_up()
+    await container.rebuild_read_model()
     node = await container.reader.by_id(alice.tenant_id, comment_id)
     assert node is not None and node.view_count == 2
 

@@ -9,6 +9,7 @@ from typing import TextIO, TypeVar
 
 import click
 
+from threadline.application.projection.rebuild import RebuildOutcome
 from threadline.application.tenants.create_tenant import create_tenant
 from threadline.application.tenants.find_tenant import find_tenant
 from threadline.application.tenants.search_config import choose_search_config
@@ -279,20 +280,25 @@ def projections_status() -> None:
 
 
 @projections.command("rebuild")
-def projections_rebuild() -> None:
-    """Rebuild every read model from the event log."""
+@click.option(
+    "--fresh", is_flag=True, help="Start the shadow anew instead of resuming one a stopped rebuild left."
+)
+def projections_rebuild(fresh: bool) -> None:
+    """Rebuild every read model from the event log, beside the one being served, then switch."""
     from rich.progress import Progress
 
-    async def work(c: Threadline) -> int:
+    async def work(c: Threadline) -> RebuildOutcome:
         head = await c.events.last_position()
-        await c.projection_store.reset(c.projector.name)
         with Progress() as progress:
             bar = progress.add_task("rebuilding comments", total=head)
-            c.projector.on_batch = lambda batch: progress.advance(bar, len(batch))
-            return await c.projector.catch_up()
+            return await c.rebuild_read_model(
+                fresh=fresh, on_batch=lambda batch: progress.update(bar, completed=batch[-1].position)
+            )
 
-    applied = _run(work)
-    click.echo(f"rebuilt from {applied} events")
+    outcome = _run(work)
+    if outcome.resumed_from:
+        click.echo(f"resumed a stopped rebuild at event {outcome.resumed_from}")
+    click.echo(f"rebuilt from {outcome.applied} events; switched in at position {outcome.position}")
 
 
 @main.command()

@@ -18,10 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from threadline.adapters.sql.comment_view_writer import SqlCommentViewWriter
 from threadline.adapters.sql.moderation_view_writer import SqlModerationViewWriter
 from threadline.adapters.sql.schema import (
-    PRESERVED_BY_REBUILD,
     comment_view,
     projection_checkpoints,
-    read_metadata,
     view_totals,
 )
 from threadline.adapters.sql.upsert import insert_if_absent
@@ -100,14 +98,6 @@ class SqlProjectionStore:
             error=row.error,
             updated_at=row.updated_at,
         )
-
-    async def reset(self, name: str) -> None:
-        async with self._engine.begin() as connection:
-            for table in reversed(read_metadata.sorted_tables):
-                if table.name not in PRESERVED_BY_REBUILD:
-                    await connection.execute(table.delete())
-            await connection.execute(sa.text("DELETE FROM comment_search"))
-            await connection.execute(checkpoints.delete().where(checkpoints.c.name == name))
 
     async def add_views(self, counts: dict[tuple[str, str], int]) -> None:
         """Add counted views to the read model and to the totals a rebuild keeps.

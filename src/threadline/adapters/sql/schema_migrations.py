@@ -14,7 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 Kind = Literal["write", "read"]
 _HERE = Path(__file__).parent / "migrations"
@@ -27,13 +27,19 @@ def alembic_config(kind: Kind) -> Config:
 
 
 async def upgrade(engine: AsyncEngine, kind: Kind) -> None:
-    def run(connection: Connection) -> None:
+    async with engine.begin() as connection:
+        await upgrade_in(connection, kind)
+
+
+async def upgrade_in(connection: AsyncConnection, kind: Kind) -> None:
+    """Migrate inside the caller's transaction, so more can commit (or not) with it."""
+
+    def run(sync: Connection) -> None:
         config = alembic_config(kind)
-        config.attributes["connection"] = connection
+        config.attributes["connection"] = sync
         command.upgrade(config, "head")
 
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
+    await connection.run_sync(run)
 
 
 async def is_current(engine: AsyncEngine, kind: Kind) -> bool:

@@ -3,6 +3,7 @@ changes inside its own transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -142,11 +143,28 @@ class ProjectionStore(Protocol):
 
     async def status(self, name: str) -> ProjectionStatus: ...
 
-    async def reset(self, name: str) -> None:
-        """Empty the read model and rewind the checkpoint, for a rebuild from the log."""
+    async def add_views(self, counts: dict[tuple[str, str], int]) -> None: ...
+
+
+class ShadowReadModel(Protocol):
+    """A read model being built from the log beside the one being served, invisible to readers."""
+
+    store: ProjectionStore
+
+    async def switch_over(self, catch_up: Callable[[], Awaitable[object]]) -> None:
+        """Make it the served read model and drop the old one, in one atomic step. With the live
+        projector held off, ``catch_up`` brings the shadow to the head first, so the read model
+        switched in is never behind the one it replaces; its checkpoint comes with it, and the
+        live projector goes on from there."""
         ...
 
-    async def add_views(self, counts: dict[tuple[str, str], int]) -> None: ...
+    async def close(self) -> None: ...
+
+
+class ShadowReadModels(Protocol):
+    async def open(self, *, fresh: bool) -> ShadowReadModel:
+        """The shadow a killed rebuild left, to resume, or a new empty one (always new if ``fresh``)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+# One pytest worker per core (PYTEST_WORKERS=N to choose): every test makes its own databases,
+# Redis prefix, files and ports, so they run side by side.
 test: lint
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks

@@ -32,7 +32,9 @@ from threadline.adapters.sql.user_data import SqlUserData
 from threadline.application.command_runner import CommandPolicy, CommandRunner
 from threadline.application.ports.cross_cutting import RateLimiter, ViewCounter
 from threadline.application.ports.query import PageCache
-from threadline.application.projection.projector import ProjectionSignal, Projector
+from threadline.application.projection.prepared_pages import PagePreparer, ViewedPages
+from threadline.application.projection.projector import COMMENTS_PROJECTION, ProjectionSignal, Projector
+from threadline.application.queries.thread_page import DEFAULT_SHAPE
 from threadline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ class Threadline:
     moderation: SqlModerationReader | None = None
     rate_limiter: RateLimiter | None = None
     redis: Redis | None = None
+    viewed_pages: ViewedPages | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _pusher: asyncio.Task[None] | None = None
@@ -111,7 +114,10 @@ class Threadline:
         ]
 
     async def flush_views(self) -> None:
-        await self.projection_store.add_views(await self.views.drain())
+        counted = await self.views.drain()
+        await self.projection_store.add_views(counted)
+        if self.viewed_pages is not None:
+            await self.viewed_pages.refresh(counted)
 
     async def _flush_views_forever(self) -> None:
         while not self._stop.is_set():
@@ -206,6 +212,7 @@ def build(settings: Settings) -> Threadline:
     events = SqlEventReader(write_db.reader)
     projection_store = SqlProjectionStore(read_db.writer)
     tenants = SqlTenantDirectory(write_db.writer)
+    preparer = PagePreparer(DEFAULT_SHAPE.within(settings.max_page_limit, settings.max_nested_depth))
     return Threadline(
         settings=settings,
         write_db=write_db,
@@ -228,6 +235,7 @@ def build(settings: Settings) -> Threadline:
             cache=cache,
             signal=signal,
             batch_size=settings.projector_batch_size,
+            preparer=preparer,
         ),
         reader=SqlCommentReader(router),
         router=router,
@@ -239,6 +247,9 @@ def build(settings: Settings) -> Threadline:
         moderation=SqlModerationReader(router),
         rate_limiter=_rate_limiter(settings),
         redis=redis,
+        viewed_pages=ViewedPages(
+            projection_store, preparer, COMMENTS_PROJECTION, settings.prepared_views_refresh_seconds
+        ),
     )
 
 

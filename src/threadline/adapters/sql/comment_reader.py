@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from threadline.adapters.sql.engine import is_transient
+from threadline.adapters.sql.prepared_pages import COMMENT_BY_KEY, PAGE_BY_KEY
 from threadline.adapters.sql.replicas import ReadRouter
 from threadline.adapters.sql.schema import (
     comment_view,
@@ -69,9 +70,34 @@ def _after(sort: str, key: PageKey) -> sa.ColumnElement[bool]:
     return _c.created_seq < key.created_seq
 
 
+# Hidden rows are gone for everyone, except pending and rejected ones: their author and
+# moderators may read them, which the query side decides.
+_SHOWN = sa.or_(_c.visible == sa.true(), _c.status.in_(sorted(UNPUBLISHED)))
+_BY_IDS = sa.select(*ROW_COLUMNS).where(
+    _c.tenant_id == sa.bindparam("t"), _c.id.in_(sa.bindparam("ids", expanding=True)), _SHOWN
+)
+
+
+class _InTransaction:
+    """One connection already in a transaction (the projector's): reads see its own writes."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    @asynccontextmanager
+    async def connect(self, *, primary: bool = False) -> AsyncIterator[AsyncConnection]:
+        yield self._connection
+
+
 class SqlCommentReader:
-    def __init__(self, engine: AsyncEngine | ReadRouter, *, primary_only: bool = False) -> None:
-        self._router = engine if isinstance(engine, ReadRouter) else ReadRouter(engine, [])
+    def __init__(
+        self, engine: AsyncEngine | ReadRouter | AsyncConnection, *, primary_only: bool = False
+    ) -> None:
+        self._router: ReadRouter | _InTransaction
+        if isinstance(engine, AsyncConnection):
+            self._router = _InTransaction(engine)
+        else:
+            self._router = engine if isinstance(engine, ReadRouter) else ReadRouter(engine, [])
         self._primary_only = primary_only
 
     def _connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
@@ -79,17 +105,40 @@ class SqlCommentReader:
 
     def fresh(self) -> SqlCommentReader:
         """A reader of the primary read database only: for reads that must see a position."""
-        return SqlCommentReader(self._router, primary_only=True)
+        reader = SqlCommentReader.__new__(SqlCommentReader)
+        reader._router, reader._primary_only = self._router, True
+        return reader
+
+    async def by_id(self, tenant_id: str, comment_id: str) -> CommentRow | None:
+        rows = await self.by_ids(tenant_id, (comment_id,))
+        return rows[0] if rows else None
 
     @retry_lost_connection
-    async def by_id(self, tenant_id: str, comment_id: str) -> CommentRow | None:
-        # Hidden rows are gone for everyone, except pending and rejected ones: their author and
-        # moderators may read them, which the query side decides.
-        shown = sa.or_(_c.visible == sa.true(), _c.status.in_(sorted(UNPUBLISHED)))
-        query = sa.select(*ROW_COLUMNS).where(_c.tenant_id == tenant_id, _c.id == comment_id, shown)
+    async def by_ids(self, tenant_id: str, comment_ids: Sequence[str]) -> list[CommentRow]:
+        rows: list[CommentRow] = []
         async with self._connect() as connection:
-            row = (await connection.execute(query)).first()
-        return CommentRow(*row) if row else None
+            for start in range(0, len(comment_ids), _CHUNK):
+                ids = list(comment_ids[start : start + _CHUNK])
+                result = await connection.execute(_BY_IDS, {"t": tenant_id, "ids": ids})
+                rows.extend(CommentRow(*row) for row in result.all())
+        return rows
+
+    @retry_lost_connection
+    async def prepared_page(
+        self, tenant_id: str, entity_type: str, entity_id: str, sort: str
+    ) -> bytes | None:
+        async with self._connect() as connection:
+            found = await connection.execute(
+                PAGE_BY_KEY, {"t": tenant_id, "et": entity_type, "eid": entity_id, "s": sort}
+            )
+            body = found.scalar()
+        return bytes(body) if body is not None else None
+
+    @retry_lost_connection
+    async def prepared_comment(self, tenant_id: str, comment_id: str) -> bytes | None:
+        async with self._connect() as connection:
+            body = (await connection.execute(COMMENT_BY_KEY, {"t": tenant_id, "c": comment_id})).scalar()
+        return bytes(body) if body is not None else None
 
     def _siblings(
         self, tenant_id: str, entity_type: str, entity_id: str, parent_id: str | None

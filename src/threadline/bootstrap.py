@@ -237,7 +237,7 @@ def build(settings: Settings) -> Threadline:
             batch_size=settings.projector_batch_size,
             preparer=preparer,
         ),
-        reader=SqlCommentReader(router),
+        reader=SqlCommentReader(router, sqlite=read_db.sqlite_readers if not replicas else None),
         router=router,
         tenants=tenants,
         verifier=TokenVerifier(tenants, leeway_seconds=settings.token_leeway_seconds),

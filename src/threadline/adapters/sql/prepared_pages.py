@@ -1,5 +1,6 @@
-"""The prepared pages and by-id documents in SQL: replaced in the projector's transaction, read by
-primary key. Each statement is built once, here, and run with bound parameters."""
+"""The prepared pages and by-id documents in SQL, replaced in the projector's transaction (each
+statement built once, here, and run with bound parameters). They are read by primary key, by the
+comment reader (``read_statements.PREPARED_PAGE`` and ``PREPARED_COMMENT``)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,6 @@ from threadline.adapters.sql.schema import prepared_comments, prepared_pages
 from threadline.application.ports.projection import PreparedPageRow
 
 _p, _d = prepared_pages.c, prepared_comments.c
-PAGE_BY_KEY = sa.select(_p.body).where(
-    _p.tenant_id == sa.bindparam("t"),
-    _p.entity_type == sa.bindparam("et"),
-    _p.entity_id == sa.bindparam("eid"),
-    _p.sort == sa.bindparam("s"),
-)
-COMMENT_BY_KEY = sa.select(_d.body).where(
-    _d.tenant_id == sa.bindparam("t"), _d.comment_id == sa.bindparam("c")
-)
 _DROP_COMMENT = prepared_comments.delete().where(
     _d.tenant_id == sa.bindparam("t"), _d.comment_id == sa.bindparam("c")
 )

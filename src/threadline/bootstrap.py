@@ -244,7 +244,7 @@ def build(settings: Settings) -> Threadline:
         signal=signal,
         views=views,
         user_data=SqlUserData(write_db.reader, read_db.reader),
-        moderation=SqlModerationReader(router),
+        moderation=SqlModerationReader(router, sqlite=read_db.sqlite_readers),
         rate_limiter=_rate_limiter(settings),
         redis=redis,
         viewed_pages=ViewedPages(

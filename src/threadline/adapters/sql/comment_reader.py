@@ -4,8 +4,8 @@ the statements are written once (``read_statements.py``) and run on the raw driv
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from threadline.adapters.sql.engine import SqliteReaders, is_transient
+from threadline.adapters.sql.raw_reads import InTransaction, RawReads
 from threadline.adapters.sql.read_statements import (
-    BOOLEAN_FIELDS,
     BY_IDS,
     CHILDREN,
     COUNTS,
@@ -60,24 +60,6 @@ def retry_lost_connection(read: _Read) -> _Read:
     return cast(_Read, _retrying(read))
 
 
-class _InTransaction:
-    """One connection already in a transaction (the projector's): reads see its own writes."""
-
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._connection = connection
-
-    @asynccontextmanager
-    async def connect(self, *, primary: bool = False) -> AsyncIterator[AsyncConnection]:
-        yield self._connection
-
-
-def _sqlite_row(row: Sequence[Any]) -> list[Any]:
-    values = list(row)
-    for index in BOOLEAN_FIELDS:
-        values[index] = bool(values[index])
-    return values
-
-
 class SqlCommentReader:
     """The read model's queries, each a statement written once (``read_statements.py``).
 
@@ -95,13 +77,13 @@ class SqlCommentReader:
         primary_only: bool = False,
         sqlite: SqliteReaders | None = None,
     ) -> None:
-        self._router: ReadRouter | _InTransaction
+        self._router: ReadRouter | InTransaction
         if isinstance(engine, AsyncConnection):
-            self._router = _InTransaction(engine)
+            self._router = InTransaction(engine)
         else:
             self._router = engine if isinstance(engine, ReadRouter) else ReadRouter(engine, [])
         self._primary_only = primary_only
-        self._sqlite = sqlite
+        self._reads = RawReads(self._router, sqlite=sqlite)
 
     def _connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
         return self._router.connect(primary=self._primary_only)
@@ -110,37 +92,16 @@ class SqlCommentReader:
         """A reader of the primary read database only: for reads that must see a position.
         (SQLite has no replicas: its reader connections read the one database, committed state.)"""
         reader = SqlCommentReader.__new__(SqlCommentReader)
-        reader._router, reader._primary_only, reader._sqlite = self._router, True, self._sqlite
+        reader._router, reader._primary_only, reader._reads = self._router, True, self._reads
         return reader
 
     async def _rows(
         self, statement: Statement, parameters: Mapping[str, Any], *, primary: bool = False
     ) -> list[Sequence[Any]]:
-        """The rows of one statement: one round trip, on the raw driver."""
-        if self._sqlite is not None:
-            return self._sqlite.fetch(statement.sqlite, statement.sqlite_parameters(parameters))
-        async with self._router.connect(primary=primary or self._primary_only) as connection:
-            raw = (await connection.get_raw_connection()).driver_connection
-            assert raw is not None
-            try:
-                if connection.dialect.name == "postgresql":
-                    return list(
-                        await raw.fetch(statement.postgres, *statement.postgres_parameters(parameters))
-                    )
-                return list(
-                    await raw.execute_fetchall(statement.sqlite, statement.sqlite_parameters(parameters))
-                )
-            except Exception as error:
-                if is_transient(error) and not isinstance(self._router, _InTransaction):
-                    await connection.invalidate()  # not back into the pool: the next try gets a new one
-                raise
+        return await self._reads.rows(statement, parameters, primary=primary or self._primary_only)
 
     async def _comments(self, statement: Statement, parameters: Mapping[str, Any]) -> list[Sequence[Any]]:
-        """Rows in ``CommentRow``'s field order, booleans as booleans (sqlite3 gives 0 and 1)."""
-        rows = await self._rows(statement, parameters)
-        if rows and type(rows[0][BOOLEAN_FIELDS[0]]) is not bool:
-            return [_sqlite_row(row) for row in rows]
-        return rows
+        return await self._reads.comments(statement, parameters, primary=self._primary_only)
 
     async def _nodes(self, statement: Statement, parameters: Mapping[str, Any]) -> list[ThreadNode]:
         return [ThreadNode(*row, replies=[]) for row in await self._comments(statement, parameters)]

@@ -179,3 +179,34 @@ PREPARED_PAGE = statement(
 )
 PREPARED_COMMENT = statement("SELECT body FROM prepared_comments WHERE tenant_id = :t AND comment_id = :c")
 PROJECTION_POSITION = statement("SELECT position FROM projection_checkpoints WHERE name = :name")
+
+# The moderation read models (``moderation_reader.py``).
+_QUEUED = (
+    f"SELECT q.pending, q.report_count, q.last_reported_at, q.queued_seq, {_columns('c.')}"
+    " FROM moderation_queue AS q JOIN comment_view AS c ON c.tenant_id = q.tenant_id AND c.id = q.comment_id"
+    " WHERE q.tenant_id = :t AND q.queued_seq > :after{kind} ORDER BY q.queued_seq LIMIT :n"
+)
+QUEUE = {
+    None: statement(_QUEUED.replace("{kind}", "")),
+    "pending": statement(_QUEUED.replace("{kind}", " AND q.pending = {true}")),
+    "reported": statement(_QUEUED.replace("{kind}", " AND q.report_count > 0")),
+}
+QUEUE_OFFSET = 4  # the comment's fields start after the queue's own columns
+OPEN_REPORTS = statement(
+    "SELECT comment_id, user_id, reason, reported_at FROM comment_view_reports"
+    " WHERE tenant_id = :t AND comment_id IN {in_ids} ORDER BY comment_id, reported_at DESC",
+    lists=["ids"],
+)
+_PENDING_IN_THREAD = (
+    f"SELECT {_columns('c.')} FROM comment_view AS c"
+    " JOIN moderation_queue AS q ON q.tenant_id = c.tenant_id AND q.comment_id = c.id"
+    " WHERE q.tenant_id = :t AND q.entity_type = :et AND q.entity_id = :eid AND q.pending = {true}"
+    "{owner} ORDER BY q.queued_seq LIMIT :n"
+)
+PENDING_IN_THREAD = statement(_PENDING_IN_THREAD.replace("{owner}", ""))
+OWN_PENDING_IN_THREAD = statement(_PENDING_IN_THREAD.replace("{owner}", " AND q.owner_id = :owner"))
+BANS_IN_FORCE = statement(
+    "SELECT user_id, reason, expires_at, banned_by, banned_at FROM banned_users"
+    " WHERE tenant_id = :t AND user_id > :after AND (expires_at IS NULL OR expires_at > :now)"
+    " ORDER BY user_id LIMIT :n"
+)

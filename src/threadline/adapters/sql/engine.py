@@ -150,6 +150,9 @@ _RAW_TRANSIENT = (
     asyncpg.PostgresConnectionError,  # class 08
     asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down
     asyncpg.exceptions.OperatorInterventionError,  # terminated by an administrator, a shutdown
+    # A connection the server dropped while idle in the pool: asyncpg's protocol finds the
+    # server's goodbye where it expected an answer (seen after pg_terminate_backend).
+    asyncpg.exceptions.InternalClientError,
     sqlite3.OperationalError,  # locked or busy
 )
 

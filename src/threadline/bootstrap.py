@@ -212,6 +212,7 @@ def build(settings: Settings) -> Threadline:
     events = SqlEventReader(write_db.reader)
     projection_store = SqlProjectionStore(read_db.writer)
     tenants = SqlTenantDirectory(write_db.writer)
+    reader = SqlCommentReader(router, sqlite=read_db.sqlite_readers if not replicas else None)
     preparer = PagePreparer(DEFAULT_SHAPE.within(settings.max_page_limit, settings.max_nested_depth))
     return Threadline(
         settings=settings,
@@ -237,7 +238,7 @@ def build(settings: Settings) -> Threadline:
             batch_size=settings.projector_batch_size,
             preparer=preparer,
         ),
-        reader=SqlCommentReader(router, sqlite=read_db.sqlite_readers if not replicas else None),
+        reader=reader,
         router=router,
         tenants=tenants,
         verifier=TokenVerifier(tenants, leeway_seconds=settings.token_leeway_seconds),
@@ -248,7 +249,7 @@ def build(settings: Settings) -> Threadline:
         rate_limiter=_rate_limiter(settings),
         redis=redis,
         viewed_pages=ViewedPages(
-            projection_store, preparer, COMMENTS_PROJECTION, settings.prepared_views_refresh_seconds
+            projection_store, preparer, COMMENTS_PROJECTION, settings.prepared_views_refresh_seconds, reader
         ),
     )
 

@@ -177,6 +177,7 @@ async def test_counted_views_reach_prepared_pages_at_most_once_per_interval(
         container.projector.preparer,
         container.projector.name,
         30.0,
+        container.reader,
         lambda: now[0],
     )
     container.viewed_pages = viewed
@@ -264,3 +265,27 @@ async def test_a_by_id_read_and_a_default_page_read_answer_the_prepared_bytes(
         other, container.reader, None, 60, prepared=container.projector.preparer.shape
     )
     assert b"as projected" in page.body  # not a prepared page: built from the read model
+
+
+async def test_many_viewed_threads_are_rendered_a_few_per_transaction_and_all_of_them(
+    container: Threadline, make_actor: ActorFactory
+) -> None:
+    alice = make_actor("alice")
+    ids = [await post(container, alice, entity=("post", f"t{n}")) for n in range(3)]
+    await container.projector.catch_up()
+    viewed = ViewedPages(
+        container.projection_store,
+        container.projector.preparer,
+        container.projector.name,
+        30.0,
+        container.reader,
+        threads_per_transaction=2,
+    )
+    counts = {(alice.tenant_id, comment_id): 5 for comment_id in ids}
+    await container.projection_store.add_views(counts)
+
+    assert await viewed.refresh(counts) == 3
+    for n in range(3):
+        page = await container.reader.prepared_page(alice.tenant_id, "post", f"t{n}", "oldest")
+        assert view_counts(page) == [5]
+    assert await viewed.refresh(counts) == 0  # none is due again yet

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from threadline.application.ports.projection import PreparedPageRow, ProjectionStore, ProjectionTransaction
+from threadline.application.ports.query import CommentReader
 from threadline.application.projection.context import Touched
 from threadline.application.queries.thread_page import (
     PageShape,
@@ -72,13 +73,16 @@ class PagePreparer:
 class ViewedPages:
     """After a view flush, the prepared pages and documents of the viewed threads, re-rendered at
     most once per ``every`` seconds per thread (remembered in this process: a restart only costs
-    one early re-render)."""
+    one early re-render). A few threads per transaction, so the writer (on SQLite, the one the
+    commands share) is never held for long however many threads were viewed."""
 
     store: ProjectionStore
     preparer: PagePreparer
     projection: str
     every: float
+    reader: CommentReader  # which thread a comment is in (that never changes)
     clock: Callable[[], float] = time.monotonic
+    threads_per_transaction: int = 25
     _rendered_at: dict[tuple[str, str, str], float] = field(default_factory=dict)
 
     async def refresh(self, viewed: Iterable[tuple[str, str]]) -> int:
@@ -86,29 +90,29 @@ class ViewedPages:
         by_tenant: dict[str, list[str]] = defaultdict(list)
         for tenant_id, comment_id in viewed:
             by_tenant[tenant_id].append(comment_id)
-        if not by_tenant:
-            return 0
         now = self.clock()
         self._forget_older_than(now - self.every)
-        async with self.store.transaction() as tx:
-            # The checkpoint's lock: no batch commits newer pages while these are rendered, and
-            # these never overwrite a newer batch's.
-            await tx.checkpoint(self.projection)
-            reader = await tx.read_back()
+        due: dict[tuple[str, str, str], list[tuple[str, str]]] = defaultdict(list)
+        for tenant_id, comment_ids in by_tenant.items():
+            for row in await self.reader.by_ids(tenant_id, sorted(comment_ids)):
+                thread = (tenant_id, row.entity_type, row.entity_id)
+                if thread not in self._rendered_at:
+                    due[thread].append((tenant_id, row.id))
+        threads = sorted(due)
+        for start in range(0, len(threads), self.threads_per_transaction):
             touched = Touched()
-            for tenant_id, comment_ids in by_tenant.items():
-                for row in await reader.by_ids(tenant_id, sorted(comment_ids)):
-                    thread = (tenant_id, row.entity_type, row.entity_id)
-                    if thread not in self._rendered_at or thread in touched.threads:
-                        touched.threads.add(thread)
-                        touched.comments.add((tenant_id, row.id))
-            if not touched.threads:
-                return 0
-            await self.preparer.prepare(tx, touched)
-            await tx.commit()
-        for thread in touched.threads:
-            self._rendered_at[thread] = now
-        return len(touched.threads)
+            for thread in threads[start : start + self.threads_per_transaction]:
+                touched.threads.add(thread)
+                touched.comments.update(due[thread])
+            async with self.store.transaction() as tx:
+                # The checkpoint's lock: no batch commits newer pages while these are rendered,
+                # and these never overwrite a newer batch's.
+                await tx.checkpoint(self.projection)
+                await self.preparer.prepare(tx, touched)
+                await tx.commit()
+            for thread in touched.threads:
+                self._rendered_at[thread] = now
+        return len(threads)
 
     def _forget_older_than(self, moment: float) -> None:
         for thread in [t for t, at in self._rendered_at.items() if at <= moment]:

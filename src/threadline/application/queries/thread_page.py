@@ -219,6 +219,10 @@ async def cached_page_at(scope: str, tail: str, cache: PageCache) -> PreparedPag
     return _prepared(stored) if stored is not None else None
 
 
+async def _prepared_bytes(query: ThreadPageQuery, reader: CommentReader) -> bytes | None:
+    return await reader.prepared_page(query.tenant_id, query.entity_type, query.entity_id, query.sort.value)
+
+
 async def prepared_thread_page(
     query: ThreadPageQuery, reader: CommentReader, cache: PageCache | None, ttl: float
 ) -> PreparedPage | None:
@@ -230,7 +234,7 @@ async def prepared_thread_page(
     after the checkpoint reached a position has every change up to it (read-your-writes holds)."""
     scope = thread_scope(query.tenant_id, query.entity_type, query.entity_id)
     token = await cache.token(scope) if cache is not None else None
-    stored = await reader.prepared_page(query.tenant_id, query.entity_type, query.entity_id, query.sort.value)
+    stored = await _prepared_bytes(query, reader)
     if stored is None:
         return None
     if cache is not None and token is not None:
@@ -252,13 +256,8 @@ async def cached_thread_page(
     a page of the ``prepared`` shape is the projector's prepared bytes when it has them."""
     from_projector = is_prepared(query, prepared)
     if cache is None:
-        if from_projector:
-            ready = await reader.prepared_page(
-                query.tenant_id, query.entity_type, query.entity_id, query.sort.value
-            )
-            if ready is not None:
-                return _prepared(ready)
-        return await build_thread_page(query, reader)
+        ready = await _prepared_bytes(query, reader) if from_projector else None
+        return _prepared(ready) if ready is not None else await build_thread_page(query, reader)
     scope = thread_scope(query.tenant_id, query.entity_type, query.entity_id)
     tail = page_key_tail(query)
     hit = await cached_page_at(scope, tail, cache)
@@ -267,13 +266,8 @@ async def cached_thread_page(
     token = await cache.token(scope)
 
     async def build() -> bytes:
-        if from_projector:
-            ready = await reader.prepared_page(
-                query.tenant_id, query.entity_type, query.entity_id, query.sort.value
-            )
-            if ready is not None:
-                return ready
-        return stored_page(await build_thread_page(query, reader))
+        ready = await _prepared_bytes(query, reader) if from_projector else None
+        return ready if ready is not None else stored_page(await build_thread_page(query, reader))
 
     stored = await cache_aside(cache, PAGE_KEY_HEAD + token + tail, ttl, build, wait=wait, scope=scope)
     return _prepared(stored)

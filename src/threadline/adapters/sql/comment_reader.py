@@ -3,6 +3,8 @@ the statements are written once (``read_statements.py``) and run on the raw driv
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import html
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -10,7 +12,6 @@ from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from threadline.adapters.sql.engine import SqliteReaders, is_transient
 from threadline.adapters.sql.raw_reads import InTransaction, RawReads
@@ -45,19 +46,27 @@ _c = comment_view.c
 # In ``CommentRow``'s field order, so a row is built from the result tuple by its constructor alone.
 ROW_COLUMNS = [_c[name] for name in CLIENT_FIELDS] + [_c.created_seq, _c.owner_id]
 
-_retrying = retry(
-    retry=retry_if_exception(is_transient),
-    stop=stop_after_attempt(3),
-    wait=wait_exponential(multiplier=0.05, max=0.5),
-    reraise=True,
-)
 _Read = TypeVar("_Read", bound=Callable[..., Awaitable[Any]])
+READ_ATTEMPTS = 3
 
 
 def retry_lost_connection(read: _Read) -> _Read:
-    """A read that lost its connection (a restarted server, a failover) is simply asked again;
-    the method keeps its own signature (tenacity's wrapper type would hide it from subclasses)."""
-    return cast(_Read, _retrying(read))
+    """A read that lost its connection (a restarted server, a failover) is simply asked again,
+    up to three times with a short backoff (50 ms, then 100 ms). A loop rather than tenacity's
+    wrapper: that one cost ~25 µs of inspection per call, as much as a read itself on SQLite."""
+
+    @functools.wraps(read)
+    async def retried(*args: Any, **kwargs: Any) -> Any:
+        for attempt in range(READ_ATTEMPTS):
+            try:
+                return await read(*args, **kwargs)
+            except Exception as error:
+                if attempt == READ_ATTEMPTS - 1 or not is_transient(error):
+                    raise
+                await asyncio.sleep(min(0.05 * 2**attempt, 0.5))
+        raise AssertionError("unreachable")
+
+    return cast(_Read, retried)
 
 
 class SqlCommentReader:

@@ -136,7 +136,7 @@ def open_database(
         pool_size=pool_size,
         max_overflow=max_overflow,
         # No pre-ping: it costs a round trip on every checkout, and a connection found dead on use
-        # is retried anyway (commands by the runner, reads by tenacity: ``is_transient``).
+        # is retried anyway (commands by the runner, reads by their retry loop: ``is_transient``).
         pool_recycle=1800,
         connect_args={"server_settings": server_settings},
     )

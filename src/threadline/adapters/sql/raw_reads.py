@@ -11,6 +11,7 @@ was lost is invalidated, so the retry around every read gets a new one instead o
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
@@ -36,6 +37,16 @@ class InTransaction:
         yield self._connection
 
 
+def _idle_sqlite3(raw: Any) -> sqlite3.Connection | None:
+    """The sqlite3 connection under the projector's aiosqlite one (aiosqlite's ``_conn``). The
+    projector's transaction runs one statement at a time, so while it awaits a read nothing else
+    uses the connection, and the read may run right here rather than hop to aiosqlite's thread and
+    back for each of the dozen statements that render a thread's pages (measured: 2.5 → 2.2 ms of
+    CPU to prepare a 60-comment thread's pages and two documents)."""
+    connection = getattr(raw, "_conn", None)
+    return connection if isinstance(connection, sqlite3.Connection) else None
+
+
 class RawReads:
     def __init__(self, connections: Connections, *, sqlite: SqliteReaders | None = None) -> None:
         self.connections = connections
@@ -55,6 +66,9 @@ class RawReads:
                     return list(
                         await raw.fetch(statement.postgres, *statement.postgres_parameters(parameters))
                     )
+                sqlite = _idle_sqlite3(raw) if not self._own_connections else None
+                if sqlite is not None:
+                    return list(sqlite.execute(statement.sqlite, statement.sqlite_parameters(parameters)))
                 return list(
                     await raw.execute_fetchall(statement.sqlite, statement.sqlite_parameters(parameters))
                 )

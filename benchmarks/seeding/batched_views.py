@@ -27,10 +27,12 @@ from threadline.application.ports.cross_cutting import JsonObject
 from threadline.application.ports.projection import (
     CommentViewWriter,
     ModerationViewWriter,
+    PreparedPageWriter,
     ProjectionStatus,
     ProjectionTransaction,
     ViewState,
 )
+from threadline.application.ports.query import CommentReader
 
 
 class BatchedViews:
@@ -138,6 +140,11 @@ class BatchedTransaction:
         self._views = BatchedViews(stored.views, unviewed)
         self.views: CommentViewWriter = self._views
         self.moderation: ModerationViewWriter = stored.moderation
+        self.prepared: PreparedPageWriter = stored.prepared
+
+    async def read_back(self) -> CommentReader:
+        await self._views.flush()  # the pages are rendered from every row gathered so far
+        return await self._stored.read_back()
 
     async def checkpoint(self, name: str) -> int:
         return await self._stored.checkpoint(name)

@@ -108,6 +108,7 @@ async def bulk_seed_threads(
         signal=ProjectionSignal(),
         batch_size=max(threads_per_chunk * per_entity, 1),
         name=name,
+        preparer=container.projector.preparer,
     )
     with Progress() as progress:
         bar = progress.add_task("bulk seeding comments", total=entities * per_entity)

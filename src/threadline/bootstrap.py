@@ -35,8 +35,10 @@ from threadline.application.command_runner import CommandPolicy, CommandRunner
 from threadline.application.ports.cross_cutting import RateLimiter, ViewCounter
 from threadline.application.ports.projection import ShadowReadModels, StoredEvent
 from threadline.application.ports.query import PageCache
-from threadline.application.projection.projector import ProjectionSignal, Projector
+from threadline.application.projection.prepared_pages import PagePreparer, ViewedPages
+from threadline.application.projection.projector import COMMENTS_PROJECTION, ProjectionSignal, Projector
 from threadline.application.projection.rebuild import RebuildOutcome, rebuild_read_model
+from threadline.application.queries.thread_page import DEFAULT_SHAPE
 from threadline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ class Threadline:
     moderation: SqlModerationReader | None = None
     rate_limiter: RateLimiter | None = None
     redis: Redis | None = None
+    viewed_pages: ViewedPages | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _pusher: asyncio.Task[None] | None = None
@@ -93,6 +96,7 @@ class Threadline:
             fresh=fresh,
             on_batch=on_batch,
             name=self.projector.name,
+            preparer=self.projector.preparer,
         )
         if self.cache is not None:
             await self.cache.bump_epoch()  # pages built from the old read model
@@ -135,7 +139,10 @@ class Threadline:
         ]
 
     async def flush_views(self) -> None:
-        await self.projection_store.add_views(await self.views.drain())
+        counted = await self.views.drain()
+        await self.projection_store.add_views(counted)
+        if self.viewed_pages is not None:
+            await self.viewed_pages.refresh(counted)
 
     async def _flush_views_forever(self) -> None:
         while not self._stop.is_set():
@@ -230,6 +237,8 @@ def build(settings: Settings) -> Threadline:
     events = SqlEventReader(write_db.reader)
     projection_store = SqlProjectionStore(read_db.writer)
     tenants = SqlTenantDirectory(write_db.writer)
+    reader = SqlCommentReader(router, sqlite=read_db.sqlite_readers if not replicas else None)
+    preparer = PagePreparer(DEFAULT_SHAPE.within(settings.max_page_limit, settings.max_nested_depth))
     return Threadline(
         settings=settings,
         write_db=write_db,
@@ -252,8 +261,9 @@ def build(settings: Settings) -> Threadline:
             cache=cache,
             signal=signal,
             batch_size=settings.projector_batch_size,
+            preparer=preparer,
         ),
-        reader=SqlCommentReader(router),
+        reader=reader,
         router=router,
         tenants=tenants,
         verifier=TokenVerifier(tenants, leeway_seconds=settings.token_leeway_seconds),
@@ -263,9 +273,12 @@ def build(settings: Settings) -> Threadline:
             read_db.writer, read_url, busy_timeout=settings.sqlite_busy_timeout_seconds
         ),
         user_data=SqlUserData(write_db.reader, read_db.reader),
-        moderation=SqlModerationReader(router),
+        moderation=SqlModerationReader(router, sqlite=read_db.sqlite_readers),
         rate_limiter=_rate_limiter(settings),
         redis=redis,
+        viewed_pages=ViewedPages(
+            projection_store, preparer, COMMENTS_PROJECTION, settings.prepared_views_refresh_seconds, reader
+        ),
     )
 
 

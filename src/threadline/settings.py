@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     run_projector: bool = True
     projector_batch_size: int = 500
     projector_poll_interval_seconds: float = 1.0
+    prepared_views_refresh_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="A viewed thread's prepared pages are rendered again, with its new view counts, "
+        "at most this often",
+    )
 
     read_your_writes_timeout_seconds: float = 2.0
     command_retries: int = 5

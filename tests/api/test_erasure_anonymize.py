@@ -6,7 +6,7 @@ event payload and no cache."""
 from __future__ import annotations
 
 from tests.api.support import MODERATOR, Api, Json, assert_problem, ids
-from tests.integration.helpers import cached_text, stored_text
+from tests.integration.helpers import PREPARED_TABLES, cached_text, stored_text, table_text
 from threadline.bootstrap import Threadline
 from threadline.domain.identity import Role
 from threadline.domain.tenant import ErasureMode, Tenant, TenantSettings
@@ -68,6 +68,7 @@ async def test_an_anonymized_user_leaves_their_words_but_no_name_or_avatar_anywh
     before = await stored_text(container)
     assert all(word in before for word in (*KEPT, *GONE, NAME, AVATAR))  # the check below would see them
     assert NAME in await cached_text(container)  # and so would the cache check
+    assert NAME in await table_text(container, *PREPARED_TABLES)  # and the prepared pages
 
     erased = await erase(api)
     await container.projector.catch_up()

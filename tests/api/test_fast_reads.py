@@ -14,7 +14,9 @@ from tests.api.support import Api, assert_problem
 from threadline.api.app import create_app
 from threadline.api.fast_reads import THREAD_PATH_REGEX, FastThreadReads
 from threadline.api.routes import threads
-from threadline.api.routes.thread_params import PageParams
+from threadline.api.routes.thread_params import PageParams, page_query
+from threadline.application.queries.cache_scopes import thread_scope
+from threadline.application.queries.thread_page import build_thread_page, cached_page_at, page_key_tail
 from threadline.bootstrap import Threadline
 from threadline.domain.tenant import Tenant, TenantSettings, TenantStatus
 
@@ -96,8 +98,9 @@ async def test_a_miss_goes_to_the_framework_which_fills_the_cache_for_the_next_r
 ) -> None:
     await seeded(api)
     _, fronted = both
-    miss = await fronted.get(PATH, headers=api.public())
-    hit = await fronted.get(PATH, headers=api.public())
+    params = {"limit": "2"}  # not a page the projector prepares
+    miss = await fronted.get(PATH, params=params, headers=api.public())
+    hit = await fronted.get(PATH, params=params, headers=api.public())
     assert fast.served == 1
     assert comparable(miss) == comparable(hit)
 
@@ -106,8 +109,8 @@ async def test_a_new_comment_is_never_hidden_behind_the_page_served_before_it(
     api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads
 ) -> None:
     await seeded(api)
-    _, fronted = both
-    await fronted.get(PATH, headers=api.public())
+    routed, fronted = both
+    await routed.get(PATH, headers=api.public())
     before = await fronted.get(PATH, headers=api.public())
     assert fast.served == 1
 
@@ -138,7 +141,7 @@ async def test_requests_it_does_not_vouch_for_get_the_framework_s_problem(
 ) -> None:
     await seeded(api)
     routed, fronted = both
-    await fronted.get(PATH, headers=api.public())  # a cached page exists for the thread
+    await routed.get(PATH, headers=api.public())  # a cached page exists for the thread
 
     answered = await fronted.get(PATH, params=params, headers=api.public())
 
@@ -160,8 +163,8 @@ async def test_signed_in_cross_origin_and_read_your_writes_requests_go_to_the_fr
     await container.tenants.set_settings(tenant.id, TenantSettings(allowed_origins=("https://app.test",)))
     container.verifier.forget(tenant.id)
     await seeded(api)
-    _, fronted = both
-    await fronted.get(PATH, headers=api.public())
+    routed, fronted = both
+    await routed.get(PATH, headers=api.public())
 
     signed_in = await fronted.get(PATH, headers=api.auth("bob"))
     cross_origin = await fronted.get(PATH, headers={**api.public(), "Origin": "https://app.test"})
@@ -181,8 +184,8 @@ async def test_a_disabled_or_private_tenant_s_cached_page_is_not_served(
     tenant: Tenant,
 ) -> None:
     await seeded(api)
-    _, fronted = both
-    await fronted.get(PATH, headers=api.public())
+    routed, fronted = both
+    await routed.get(PATH, headers=api.public())
 
     await container.tenants.set_settings(tenant.id, TenantSettings(public_reads=False))
     container.verifier.forget(tenant.id)
@@ -201,8 +204,8 @@ async def test_the_read_limit_applies_to_cached_pages_too(
     from threadline.adapters.auth.rate_limits import LimitsRateLimiter
 
     await seeded(api)
-    _, fronted = both
-    await fronted.get(PATH, headers=api.public())
+    routed, fronted = both
+    await routed.get(PATH, headers=api.public())
     container.rate_limiter = LimitsRateLimiter(
         {("read", "address"): "3/minute", ("read", "user"): "3/minute"}, redis_url=None, prefix="t:"
     )
@@ -218,8 +221,8 @@ async def test_views_are_counted_for_pages_served_in_front(
     api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads, container: Threadline
 ) -> None:
     await seeded(api)
-    _, fronted = both
-    await fronted.get(PATH, headers={**api.public(), "User-Agent": "first reader"})
+    routed, fronted = both
+    await routed.get(PATH, headers={**api.public(), "User-Agent": "first reader"})
     await fronted.get(PATH, headers={**api.public(), "User-Agent": "second reader"})
     assert fast.served == 1
 
@@ -320,7 +323,7 @@ async def test_an_unknown_tenant_is_refused_by_both_paths_alike(
 ) -> None:
     await seeded(api)
     routed, fronted = both
-    await fronted.get(PATH, headers=api.public())
+    await routed.get(PATH, headers=api.public())
 
     answered = await fronted.get(PATH, headers={"X-Tenant-ID": tenant_id})
 
@@ -339,7 +342,7 @@ async def test_both_paths_spend_one_reader_s_read_limit_together(
 
     await seeded(api)
     routed, fronted = both
-    await fronted.get(PATH, headers=api.public())  # cached before the limit is in place
+    await routed.get(PATH, headers=api.public())  # cached before the limit is in place
     container.rate_limiter = LimitsRateLimiter(
         {("read", "address"): "3/minute", ("read", "user"): "3/minute"}, redis_url=None, prefix="t:"
     )
@@ -364,3 +367,38 @@ async def test_a_reader_served_by_either_path_is_one_viewer(
     await container.flush_views()
     nodes = (await api.thread())["data"]
     assert {node["view_count"] for node in nodes} == {1}
+
+
+async def test_with_the_cache_off_default_pages_are_served_in_front_from_the_prepared_pages(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads, container: Threadline
+) -> None:
+    await seeded(api)
+    container.cache = container.projector.cache = None
+    routed, fronted = both
+    for served, sort in enumerate(("newest", "oldest", "popular"), start=1):
+        params = {"sort": sort}
+        answered = await fronted.get(PATH, params=params, headers=api.public())
+        assert fast.served == served
+        query = page_query(container, api.tenant.id, "post", "p1", PageParams(sort=sort))
+        built = await build_thread_page(query, container.reader)  # what the route would build
+        assert answered.content == built.body
+        assert comparable(answered) == comparable(await routed.get(PATH, params=params, headers=api.public()))
+
+    other = await fronted.get(PATH, params={"limit": "2"}, headers=api.public())
+    assert other.status_code == 200 and fast.served == 3  # not prepared: the framework builds it
+
+
+async def test_a_default_page_missing_from_the_cache_is_served_from_the_prepared_page_and_cached(
+    api: Api, both: tuple[httpx.AsyncClient, httpx.AsyncClient], fast: FastThreadReads, container: Threadline
+) -> None:
+    await seeded(api)
+    _, fronted = both
+    miss = await fronted.get(PATH, headers=api.public())
+    hit = await fronted.get(PATH, headers=api.public())
+
+    assert fast.served == 2 and comparable(miss) == comparable(hit)
+    assert container.cache is not None
+    query = page_query(container, api.tenant.id, "post", "p1", PageParams())
+    assert await cached_page_at(
+        thread_scope(api.tenant.id, "post", "p1"), page_key_tail(query), container.cache
+    )

@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from tests.conftest import TokenFactory
-from tests.integration.helpers import cached_text, stored_text
+from tests.integration.helpers import PREPARED_TABLES, cached_text, stored_text, table_text
 from threadline.bootstrap import Threadline
 from threadline.domain.identity import Role
 from threadline.domain.tenant import Tenant
@@ -93,6 +93,7 @@ async def test_an_erased_user_leaves_no_words_name_or_avatar_anywhere(
     stored = await stored_text(container)
     assert all(word in stored for word in personal[:2])  # the check below would see them
     assert "Alice-Wonder" in await cached_text(container)  # and so would the cache check
+    assert "Alice-Wonder" in await table_text(container, *PREPARED_TABLES)  # and the prepared pages
 
     erased = await client.delete(f"/v1/users/{ALICE}", headers=auth(make_token("root", Role.ADMIN)))
     assert erased.status_code == 200, erased.text

@@ -82,6 +82,20 @@ async def stored_text(container: Threadline) -> str:
     return "\n".join(chunks)
 
 
+async def table_text(container: Threadline, *tables: str) -> str:
+    """Every row of these read-model tables, as text (for checks that ``stored_text`` covers them)."""
+    async with container.read_db.reader.connect() as connection:
+        rows = [
+            row
+            for name in tables
+            for row in (await connection.execute(sa.text(f'SELECT * FROM "{name}"'))).all()
+        ]
+    return "\n".join(repr(tuple(row)) for row in rows)
+
+
+PREPARED_TABLES = ("prepared_pages", "prepared_comments")
+
+
 async def cached_text(container: Threadline) -> str:
     """Every page the cache holds for this container, in Redis or in memory."""
     if container.redis is None:

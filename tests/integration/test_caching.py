@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import orjson
+import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.conftest import ActorFactory
@@ -127,3 +128,25 @@ async def test_a_read_that_loses_its_connection_is_asked_again(
     reader = SqlCommentReader(FlakyRouter(container.read_db.reader, []))
     node = await reader.by_id(alice.tenant_id, comment_id)
     assert FlakyRouter.failures == 1 and node is not None and node.content == "still here"
+
+
+async def test_a_read_whose_pooled_connection_was_terminated_is_asked_again_on_a_new_one(
+    container: Threadline, make_actor: ActorFactory
+) -> None:
+    """The reader runs on the raw driver under the pool: a connection the server dropped (a
+    restart, a failover) fails the read once, is thrown away, and the read is asked again."""
+    if container.read_db.is_sqlite:
+        pytest.skip("a server's dropped connections: PostgreSQL")
+    alice = make_actor("alice")
+    comment_id = await post(container, alice, "still here")
+    await container.projector.catch_up()
+    assert await container.reader.by_id(alice.tenant_id, comment_id) is not None  # pooled now
+    database = container.read_db.url.rsplit("/", 1)[1]
+    async with container.write_db.writer.connect() as connection:  # another database's connection
+        terminated = await connection.exec_driver_sql(
+            f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{database}'"
+        )
+        assert terminated.scalar_one() >= 1
+
+    node = await container.reader.by_id(alice.tenant_id, comment_id)
+    assert node is not None and node.content == "still here"

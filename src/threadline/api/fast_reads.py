@@ -1,5 +1,6 @@
 """The hot read, served without the framework: an anonymous request for a thread page that the
-page cache already holds.
+page cache already holds, or that the projector keeps prepared (the first page of each sort at the
+default shape: one primary-key read of bytes, then put into the cache).
 
 Threads are read far more than written, and a popular thread's first page is nearly always
 cached, so this one request decides the service's read throughput. The profile showed the
@@ -11,7 +12,7 @@ compiles it), a query string is read by the route's ``PageParams`` and ``page_qu
 distinct request, then remembered), and the tenant gate, the rate-limit identities and the view
 count are the functions the routed request calls (``api/access.py``, ``api/viewers.py``).
 Anything else — a token, a CORS origin, ``min_position``, a parameter the route would refuse,
-a disabled or private tenant, a rate-limited caller, a cache miss — goes on to the framework
+a disabled or private tenant, a rate-limited caller, a miss of any other page — goes on to the framework
 unchanged, which answers it (errors included) the one documented way. A test compares both
 paths' responses byte for byte.
 """
@@ -30,7 +31,14 @@ from threadline.api.middleware import API_CSP, API_HEADERS
 from threadline.api.routes.thread_params import THREAD_PATH, PageParams, page_query, repeated_parameter
 from threadline.api.viewers import anonymous_viewer, count_view
 from threadline.application.queries.cache_scopes import thread_scope
-from threadline.application.queries.thread_page import cached_page_at, page_key_tail
+from threadline.application.queries.thread_page import (
+    PreparedPage,
+    ThreadPageQuery,
+    cached_page_at,
+    is_prepared,
+    page_key_tail,
+    prepared_thread_page,
+)
 from threadline.bootstrap import Threadline
 from threadline.domain.errors import DomainError
 
@@ -45,6 +53,7 @@ class _Known:
 
     scope: str
     tail: str
+    prepared: ThreadPageQuery | None  # the query, if the projector keeps its page ready
 
 
 class FastThreadReads:
@@ -60,7 +69,7 @@ class FastThreadReads:
         if scope["type"] == "http" and scope["method"] == "GET":
             match = THREAD_PATH_REGEX.match(scope["path"])
             if match is not None:
-                body = await self._cached_page(scope, match)
+                body = await self._ready_page(scope, match)
                 if body is not None:
                     self.served += 1
                     await send(
@@ -79,11 +88,9 @@ class FastThreadReads:
                     return
         await self.app(scope, receive, send)
 
-    async def _cached_page(self, scope: Scope, path: re.Match[str]) -> bytes | None:
+    async def _ready_page(self, scope: Scope, path: re.Match[str]) -> bytes | None:
         container = self.container
         cache = container.cache
-        if cache is None:
-            return None
         tenant_id: str | None = None
         user_agent: bytes | None = None
         for name, value in scope["headers"]:
@@ -109,7 +116,12 @@ class FastThreadReads:
             return None
         if anonymous_read_refusal(await container.verifier.tenant(tenant_id)) is not None:
             return None  # the framework answers the tenant's problem
-        page = await cached_page_at(known.scope, known.tail, cache)
+        page: PreparedPage | None = None
+        if cache is not None:
+            page = await cached_page_at(known.scope, known.tail, cache)
+        if page is None and known.prepared is not None:
+            ttl = container.settings.cache_tree_ttl_seconds
+            page = await prepared_thread_page(known.prepared, container.reader, cache, ttl)
         if page is None:
             return None  # the framework builds it (and counts this request against the limit)
         client = scope.get("client")
@@ -137,4 +149,7 @@ class FastThreadReads:
             query = page_query(self.container, tenant_id, entity_type, entity_id, params)
         except (DomainError, ValueError):  # pydantic's ValidationError and UnicodeDecodeError too
             return None
-        return _Known(thread_scope(tenant_id, query.entity_type, query.entity_id), page_key_tail(query))
+        prepared = query if is_prepared(query, self.container.projector.preparer.shape) else None
+        return _Known(
+            thread_scope(tenant_id, query.entity_type, query.entity_id), page_key_tail(query), prepared
+        )

@@ -15,15 +15,23 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from threadline.adapters.sql.comment_reader import SqlCommentReader
 from threadline.adapters.sql.comment_view_writer import SqlCommentViewWriter
 from threadline.adapters.sql.moderation_view_writer import SqlModerationViewWriter
+from threadline.adapters.sql.prepared_pages import SqlPreparedPages
 from threadline.adapters.sql.schema import (
     comment_view,
     projection_checkpoints,
     view_totals,
 )
 from threadline.adapters.sql.upsert import insert_if_absent
-from threadline.application.ports.projection import CommentViewWriter, ModerationViewWriter, ProjectionStatus
+from threadline.application.ports.projection import (
+    CommentViewWriter,
+    ModerationViewWriter,
+    PreparedPageWriter,
+    ProjectionStatus,
+)
+from threadline.application.ports.query import CommentReader
 from threadline.domain.clock import utc_now
 
 checkpoints = projection_checkpoints
@@ -34,6 +42,11 @@ class SqlProjectionTransaction:
         self._connection = connection
         self.views: CommentViewWriter = SqlCommentViewWriter(connection)
         self.moderation: ModerationViewWriter = SqlModerationViewWriter(connection)
+        self.prepared: PreparedPageWriter = SqlPreparedPages(connection)
+        self._reader = SqlCommentReader(connection)
+
+    async def read_back(self) -> CommentReader:
+        return self._reader
 
     async def checkpoint(self, name: str) -> int:
         # Make sure the row exists first, so two new projectors lock the same row, not nothing.

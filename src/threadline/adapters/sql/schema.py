@@ -290,6 +290,27 @@ view_totals = sa.Table(
     sa.Column("views", sa.BigInteger, nullable=False),
 )
 
+# The read model as it is sent: per thread, the first page of each sort at the default shape
+# (``ids\nbody``, as the page cache stores it), and each published comment's by-id document,
+# both as an anonymous reader gets them. Written by the projector in its batch transaction.
+prepared_pages = sa.Table(
+    "prepared_pages",
+    read_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("entity_type", sa.String(64), primary_key=True),
+    sa.Column("entity_id", sa.String(256), primary_key=True),
+    sa.Column("sort", sa.String(16), primary_key=True),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+)
+
+prepared_comments = sa.Table(
+    "prepared_comments",
+    read_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("comment_id", Id, primary_key=True),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+)
+
 # Tables that describe the world rather than project the log: a rebuild keeps them.
 PRESERVED_BY_REBUILD = ("projection_checkpoints", "search_settings", "view_totals")
 

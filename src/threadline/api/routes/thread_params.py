@@ -15,7 +15,7 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from threadline.application.queries.read_your_writes import MAX_POSITION
-from threadline.application.queries.thread_page import Sort, ThreadPageQuery
+from threadline.application.queries.thread_page import DEFAULT_SHAPE, PageShape, Sort, ThreadPageQuery
 from threadline.bootstrap import Threadline
 from threadline.domain.errors import InvalidQuery
 from threadline.domain.rules import valid_entity_id, valid_entity_type
@@ -30,11 +30,18 @@ class PageParams(BaseModel):
     sort: Literal["newest", "oldest", "popular"] | None = Field(
         default=None, description="Pinned roots come first in every sort"
     )
-    limit: int = Field(default=20, ge=1, le=100, description="Comments per page (max 100)")
+    limit: int = Field(default=DEFAULT_SHAPE.limit, ge=1, le=100, description="Comments per page (max 100)")
     page: int = Field(default=1, ge=1, le=MAX_OFFSET_PAGE, description="Offset paging; prefer cursor")
     cursor: str | None = Field(default=None, max_length=200, description="next_cursor of the previous page")
-    depth: int = Field(default=3, ge=0, le=10, description="How many levels of replies to nest")
-    replies_limit: int = Field(default=5, ge=0, le=100, description="Replies nested under each comment")
+    depth: int = Field(
+        default=DEFAULT_SHAPE.depth, ge=0, le=10, description="How many levels of replies to nest"
+    )
+    replies_limit: int = Field(
+        default=DEFAULT_SHAPE.replies_per_comment,
+        ge=0,
+        le=100,
+        description="Replies nested under each comment",
+    )
     min_position: int | None = Field(
         default=None, ge=0, le=MAX_POSITION, description="Wait until the read model has this position"
     )
@@ -73,6 +80,9 @@ def page_query(
     default_sort: str = "newest",
 ) -> ThreadPageQuery:
     settings = container.settings
+    shape = PageShape(params.limit, params.depth, params.replies_limit).within(
+        settings.max_page_limit, settings.max_nested_depth
+    )
     return ThreadPageQuery(
         tenant_id=tenant_id,
         entity_type=valid_entity_type(entity_type),
@@ -80,9 +90,9 @@ def page_query(
         parent_id=parent_id,
         parent_reply_count=parent_reply_count,
         sort=Sort(params.sort or default_sort),
-        limit=min(params.limit, settings.max_page_limit),
+        limit=shape.limit,
         page=params.page,
         cursor=params.cursor,
-        depth=min(params.depth, settings.max_nested_depth),
-        replies_per_comment=params.replies_limit,
+        depth=shape.depth,
+        replies_per_comment=shape.replies_per_comment,
     )

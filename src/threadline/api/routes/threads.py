@@ -46,6 +46,7 @@ async def thread(
         plan.cache,
         settings.cache_tree_ttl_seconds,
         wait=settings.cache_build_wait_seconds,
+        prepared=container.projector.preparer.shape,
     )
     await count_view(
         container.views,

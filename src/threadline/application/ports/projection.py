@@ -3,12 +3,15 @@ changes inside its own transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from threadline.application.ports.cross_cutting import JsonObject
+
+if TYPE_CHECKING:  # the query port imports ClientComment, which imports this module
+    from threadline.application.ports.query import CommentReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +127,35 @@ class ModerationViewWriter(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedPageRow:
+    """A thread's first page in one sort, as a reader is sent it (``ids\nbody``)."""
+
+    tenant_id: str
+    entity_type: str
+    entity_id: str
+    sort: str
+    stored: bytes
+
+
+class PreparedPageWriter(Protocol):
+    """The prepared pages and documents, replaced inside the projector's transaction."""
+
+    async def put_pages(self, pages: Sequence[PreparedPageRow]) -> None: ...
+    async def put_comments(self, tenant_id: str, documents: Mapping[str, bytes | None]) -> None:
+        """Store each comment's document; ``None`` removes it (no longer readable by the public)."""
+        ...
+
+
 class ProjectionTransaction(Protocol):
     views: CommentViewWriter
     moderation: ModerationViewWriter
+    prepared: PreparedPageWriter
+
+    async def read_back(self) -> CommentReader:
+        """A reader of this transaction's read model as it stands, everything written so far in it
+        included: what the prepared pages are rendered from before the commit."""
+        ...
 
     async def checkpoint(self, name: str) -> int:
         """The projection's position, locked so a second projector instance waits its turn."""

@@ -135,6 +135,20 @@ class CommentReader(Protocol):
 
     async def by_id(self, tenant_id: str, comment_id: str) -> CommentRow | None: ...
 
+    async def by_ids(self, tenant_id: str, comment_ids: Sequence[str]) -> list[CommentRow]:
+        """``by_id`` for many comments at once, in no particular order; the missing are left out."""
+        ...
+
+    async def prepared_page(
+        self, tenant_id: str, entity_type: str, entity_id: str, sort: str
+    ) -> bytes | None:
+        """The projector's prepared first page of the sort (``ids\nbody``), if it has one."""
+        ...
+
+    async def prepared_comment(self, tenant_id: str, comment_id: str) -> bytes | None:
+        """The projector's by-id document of a comment the public may read, if it has one."""
+        ...
+
     async def page(
         self,
         tenant_id: str,

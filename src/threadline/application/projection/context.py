@@ -25,15 +25,20 @@ ACTIVE, DELETED, PENDING, REJECTED = (
 
 @dataclass
 class Touched:
-    """Cache scopes an applied batch changed; bumped only after the batch commits."""
+    """What an applied batch changed: the cache scopes, bumped only after the batch commits, and
+    the threads and comments whose prepared pages and documents it renders again before that."""
 
     scopes: set[str] = field(default_factory=set)
+    threads: set[tuple[str, str, str]] = field(default_factory=set)  # whose pages to prepare again
+    comments: set[tuple[str, str]] = field(default_factory=set)  # whose documents to prepare again
 
     def thread(self, tenant_id: str, entity_type: str, entity_id: str) -> None:
         self.scopes.add(thread_scope(tenant_id, entity_type, entity_id))
+        self.threads.add((tenant_id, entity_type, entity_id))
 
     def comment(self, tenant_id: str, comment_id: str) -> None:
         self.scopes.add(comment_scope(tenant_id, comment_id))
+        self.comments.add((tenant_id, comment_id))
 
 
 @dataclass

@@ -18,7 +18,9 @@ from threadline.application.ports.cross_cutting import EventBus
 from threadline.application.ports.projection import ContentRenderer, EventReader, ProjectionStore, StoredEvent
 from threadline.application.ports.query import PageCache
 from threadline.application.projection.context import ProjectionContext, Touched
+from threadline.application.projection.prepared_pages import PagePreparer
 from threadline.application.projection.registry import project
+from threadline.application.queries.thread_page import DEFAULT_SHAPE
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,8 @@ class Projector:
     batch_size: int = 500
     name: str = COMMENTS_PROJECTION
     on_batch: Callable[[list[StoredEvent]], None] | None = None  # told after each committed batch
+    # Renders the touched threads' default pages and comments' documents into the batch.
+    preparer: PagePreparer = field(default_factory=lambda: PagePreparer(DEFAULT_SHAPE))
 
     async def run_once(self) -> int:
         """Apply one batch; returns how many events were applied."""
@@ -92,6 +96,7 @@ class Projector:
                     await project(context, event)  # an unknown type fails here too, loudly
                 except Exception as exc:
                     raise ProjectionFailed(event, index, exc) from exc
+            await self.preparer.prepare(tx, touched)
             last = batch[-1].position
             await tx.set_checkpoint(self.name, last)
             await tx.commit()

@@ -20,6 +20,7 @@ from threadline.application.ports.projection import (
     ShadowReadModels,
     StoredEvent,
 )
+from threadline.application.projection.prepared_pages import PagePreparer
 from threadline.application.projection.projector import COMMENTS_PROJECTION, ProjectionSignal, Projector
 
 
@@ -39,6 +40,7 @@ async def rebuild_read_model(
     fresh: bool = False,
     on_batch: Callable[[list[StoredEvent]], None] | None = None,
     name: str = COMMENTS_PROJECTION,
+    preparer: PagePreparer | None = None,
 ) -> RebuildOutcome:
     """Build a shadow from the log, then switch it in. A failing event raises ``ProjectionFailed``
     before anything is switched (the shadow is kept, to resume once the event projects)."""
@@ -54,6 +56,8 @@ async def rebuild_read_model(
             name=name,
             on_batch=on_batch,
         )
+        if preparer is not None:  # the served projector's page shape, so the pages switched in are its
+            projector.preparer = preparer
         resumed_from = (await shadow.store.status(name)).position
         applied = await projector.catch_up()
 

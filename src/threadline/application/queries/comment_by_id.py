@@ -1,6 +1,8 @@
 """One comment by id, cached as bytes under the comment's own version token.
 
-Only published comments (and tombstones) are cached and shown to everyone. A pending or
+Only published comments (and tombstones) are cached and shown to everyone; the projector keeps
+their documents prepared (``application/projection/prepared_pages.py``), so a miss is one
+primary-key read of bytes, and only a comment without one is read and serialized here. A pending or
 rejected comment is shown to its author and to moderators, read fresh each time, and is simply
 not found for anyone else, so its existence does not leak. The reader's row is serialized as it
 is: its internal fields (``owner_id``, ``created_seq``) are never sent.
@@ -53,11 +55,17 @@ async def comment_by_id(
 ) -> bytes:
     comment_id = valid_comment_id(comment_id)
     if cache is None:
+        prepared = await reader.prepared_comment(tenant_id, comment_id)
+        if prepared is not None:
+            return prepared
         return orjson.dumps(await load_comment(tenant_id, comment_id, reader, viewer))
     scope = comment_scope(tenant_id, comment_id)
     token = await cache.token(scope)
 
     async def build() -> bytes:
+        prepared = await reader.prepared_comment(tenant_id, comment_id)
+        if prepared is not None:
+            return prepared  # published: the same document for everyone
         row = await reader.by_id(tenant_id, comment_id)
         if row is None:
             raise CommentNotFound()

@@ -30,6 +30,24 @@ class Sort(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class PageShape:
+    """How much of a thread a page holds: roots per page, levels of replies, replies per comment."""
+
+    limit: int
+    depth: int
+    replies_per_comment: int
+
+    def within(self, max_limit: int, max_depth: int) -> PageShape:
+        """The shape as this deployment serves it: the limit and depth capped by its settings."""
+        return PageShape(min(self.limit, max_limit), min(self.depth, max_depth), self.replies_per_comment)
+
+
+# What a reader gets who asks for nothing in particular (the paging parameters' defaults): the
+# shape of the pages the projector prepares, first page of every sort.
+DEFAULT_SHAPE = PageShape(limit=20, depth=3, replies_per_comment=5)
+
+
+@dataclass(frozen=True, slots=True)
 class ThreadPageQuery:
     tenant_id: str
     entity_type: str
@@ -42,6 +60,32 @@ class ThreadPageQuery:
     cursor: str | None
     depth: int
     replies_per_comment: int
+
+
+def default_page(
+    tenant_id: str, entity_type: str, entity_id: str, sort: Sort, shape: PageShape
+) -> ThreadPageQuery:
+    """The first page of a thread in one sort at the prepared shape."""
+    return ThreadPageQuery(
+        tenant_id=tenant_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        parent_id=None,
+        parent_reply_count=0,
+        sort=sort,
+        limit=shape.limit,
+        page=1,
+        cursor=None,
+        depth=shape.depth,
+        replies_per_comment=shape.replies_per_comment,
+    )
+
+
+def is_prepared(query: ThreadPageQuery, shape: PageShape | None) -> bool:
+    """Whether the projector keeps this page ready as bytes (``prepared_thread_page``)."""
+    return shape is not None and query == default_page(
+        query.tenant_id, query.entity_type, query.entity_id, query.sort, shape
+    )
 
 
 class CommentIds(Sequence[str]):
@@ -159,6 +203,11 @@ def page_cache_key(query: ThreadPageQuery, token: str) -> str:
     return PAGE_KEY_HEAD + token + page_key_tail(query)
 
 
+def stored_page(page: PreparedPage) -> bytes:
+    """A page as the cache and the prepared pages keep it: ``ids\nbody``."""
+    return ",".join(page.comment_ids).encode() + b"\n" + page.body
+
+
 def _prepared(stored: bytes) -> PreparedPage:
     ids_blob, _, body = stored.partition(b"\n")
     return PreparedPage(body, CommentIds(ids_blob))
@@ -170,6 +219,29 @@ async def cached_page_at(scope: str, tail: str, cache: PageCache) -> PreparedPag
     return _prepared(stored) if stored is not None else None
 
 
+async def _prepared_bytes(query: ThreadPageQuery, reader: CommentReader) -> bytes | None:
+    return await reader.prepared_page(query.tenant_id, query.entity_type, query.entity_id, query.sort.value)
+
+
+async def prepared_thread_page(
+    query: ThreadPageQuery, reader: CommentReader, cache: PageCache | None, ttl: float
+) -> PreparedPage | None:
+    """A default page as the projector prepared it (one primary-key read), put into the cache too.
+
+    The token is read before the page: a page read after a newer commit and stored under an older
+    token is never asked for again (EVENT-LOG-NOTES §10). Prepared rows are written in the
+    projector's batch transaction, with the checkpoint, so one read from the primary read database
+    after the checkpoint reached a position has every change up to it (read-your-writes holds)."""
+    scope = thread_scope(query.tenant_id, query.entity_type, query.entity_id)
+    token = await cache.token(scope) if cache is not None else None
+    stored = await _prepared_bytes(query, reader)
+    if stored is None:
+        return None
+    if cache is not None and token is not None:
+        await cache.set(PAGE_KEY_HEAD + token + page_key_tail(query), stored, ttl, scope)
+    return _prepared(stored)
+
+
 async def cached_thread_page(
     query: ThreadPageQuery,
     reader: CommentReader,
@@ -177,11 +249,15 @@ async def cached_thread_page(
     ttl: float,
     *,
     wait: float = 0.25,
+    prepared: PageShape | None = None,
 ) -> PreparedPage:
     """Cache-aside: the key carries the thread's token, so a projected change misses at once.
-    Stored as ``ids\nbody``: the body is sent as is; the ids let likes be laid over it."""
+    Stored as ``ids\nbody``: the body is sent as is; the ids let likes be laid over it. A miss of
+    a page of the ``prepared`` shape is the projector's prepared bytes when it has them."""
+    from_projector = is_prepared(query, prepared)
     if cache is None:
-        return await build_thread_page(query, reader)
+        ready = await _prepared_bytes(query, reader) if from_projector else None
+        return _prepared(ready) if ready is not None else await build_thread_page(query, reader)
     scope = thread_scope(query.tenant_id, query.entity_type, query.entity_id)
     tail = page_key_tail(query)
     hit = await cached_page_at(scope, tail, cache)
@@ -190,8 +266,8 @@ async def cached_thread_page(
     token = await cache.token(scope)
 
     async def build() -> bytes:
-        prepared = await build_thread_page(query, reader)
-        return ",".join(prepared.comment_ids).encode() + b"\n" + prepared.body
+        ready = await _prepared_bytes(query, reader) if from_projector else None
+        return ready if ready is not None else stored_page(await build_thread_page(query, reader))
 
     stored = await cache_aside(cache, PAGE_KEY_HEAD + token + tail, ttl, build, wait=wait, scope=scope)
     return _prepared(stored)

@@ -285,11 +285,16 @@ def projections_rebuild() -> None:
 
     async def work(c: Threadline) -> int:
         head = await c.events.last_position()
+        if c.counts_keeper is not None:
+            await c.counts_keeper.forget()  # readers count from the read model until it is loaded again
         await c.projection_store.reset(c.projector.name)
         with Progress() as progress:
             bar = progress.add_task("rebuilding comments", total=head)
             c.projector.on_batch = lambda batch: progress.advance(bar, len(batch))
-            return await c.projector.catch_up()
+            applied = await c.projector.catch_up()
+        if c.counts_keeper is not None:
+            await c.counts_keeper.load()
+        return applied
 
     applied = _run(work)
     click.echo(f"rebuilt from {applied} events")

@@ -106,6 +106,14 @@ class LiveCountsContract:
         assert await counts.finish_load(second)
         assert await counts.lookup(ACME, "post", ["p1"]) == {"p1": 0}
 
+    async def test_it_knows_the_latest_position_it_stored_a_count_from(self, counts: LiveCounts) -> None:
+        assert await counts.position() == 0
+        await loaded(counts, {post("p1"): 3}, position=10)
+        await counts.settle({post("p2"): 1}, 14)
+        await counts.settle({post("p1"): 1}, 12)
+
+        assert await counts.position() == 14
+
     async def test_forgetting_drops_every_count_and_the_positions_they_were_read_at(
         self, counts: LiveCounts
     ) -> None:
@@ -117,6 +125,7 @@ class LiveCountsContract:
 
         assert await counts.lookup(ACME, "post", ["p1"]) == {"p1": 1}
         assert await counts.lookup(GLOBEX, "post", ["p1"]) == {"p1": 0}
+        assert await counts.position() == 4
 
 
 class TestMemoryLiveCounts(LiveCountsContract):

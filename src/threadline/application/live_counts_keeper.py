@@ -46,8 +46,14 @@ class LiveCountsKeeper:
 
     async def keep(self) -> None:
         """Load the structure if this process has not yet, or if it went cold (call it on a
-        timer where a projector runs)."""
+        timer where a projector runs); start it afresh if the read model went back."""
         try:
+            # In this order: every stored count was read at a checkpoint committed before it was
+            # stored, so it is behind the checkpoint read after it unless the read model was
+            # rewound (a rebuild by other means, a restored backup), which no count then survives.
+            if await self.counts.position() > await self.source.position():
+                log.warning("the read model is behind the live counts: loading them afresh")
+                await self.forget()
             if self._lost or not self._loaded or not await self.counts.complete():
                 await self.load()
         except Exception:

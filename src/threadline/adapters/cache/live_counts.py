@@ -33,6 +33,7 @@ class MemoryLiveCounts:
         self._at: dict[tuple[str, str], dict[str, int]] = {}
         self._complete = False
         self._load: str | None = None
+        self._position = 0
 
     async def lookup(
         self, tenant_id: str, entity_type: str, entity_ids: Sequence[str]
@@ -46,6 +47,8 @@ class MemoryLiveCounts:
         return {entity_id: get(entity_id, 0) for entity_id in entity_ids}
 
     async def settle(self, counts: Mapping[Thread, int], position: int) -> None:
+        if counts:
+            self._position = max(self._position, position)
         for (tenant_id, entity_type, entity_id), count in counts.items():
             key = (tenant_id, entity_type)
             at = self._at.setdefault(key, {})
@@ -55,6 +58,9 @@ class MemoryLiveCounts:
 
     async def complete(self) -> bool:
         return self._complete
+
+    async def position(self) -> int:
+        return self._position
 
     async def begin_load(self) -> str:
         self._complete = False
@@ -73,6 +79,7 @@ class MemoryLiveCounts:
         self._at.clear()
         self._complete = False
         self._load = None
+        self._position = 0
 
 
 _LOOKUP = """
@@ -82,6 +89,7 @@ return redis.call('HMGET', KEYS[2], unpack(ARGV))
 _SETTLE = """
 local position = tonumber(ARGV[1])
 redis.call('SADD', KEYS[3], KEYS[1], KEYS[2])
+if position > tonumber(redis.call('GET', KEYS[4]) or '0') then redis.call('SET', KEYS[4], ARGV[1]) end
 for i = 2, #ARGV, 2 do
   local at = redis.call('HGET', KEYS[2], ARGV[i])
   if not at or tonumber(at) <= position then
@@ -112,6 +120,7 @@ class RedisLiveCounts:
         self._complete_key = f"{prefix}counts:complete"
         self._load_key = f"{prefix}counts:load"
         self._tables_key = f"{prefix}counts:tables"
+        self._position_key = f"{prefix}counts:position"
         self._breaker_seconds = breaker_seconds
         self._down_until = 0.0
         self._lookup = client.register_script(_LOOKUP)
@@ -156,6 +165,7 @@ class RedisLiveCounts:
                     self._table(tenant_id, entity_type),
                     self._stamps(tenant_id, entity_type),
                     self._tables_key,
+                    self._position_key,
                 ]
                 for start in range(0, len(pairs), 2 * _SETTLE_CHUNK):
                     await self._settle(
@@ -165,6 +175,9 @@ class RedisLiveCounts:
 
     async def complete(self) -> bool:
         return bool(await self._client.exists(self._complete_key))
+
+    async def position(self) -> int:
+        return int(await self._client.get(self._position_key) or 0)
 
     async def begin_load(self) -> str:
         token = uuid.uuid4().hex
@@ -180,7 +193,7 @@ class RedisLiveCounts:
     async def forget(self) -> None:
         tables = await self._client.smembers(self._tables_key)
         async with self._client.pipeline(transaction=True) as pipe:
-            pipe.delete(self._complete_key, self._load_key, self._tables_key)
+            pipe.delete(self._complete_key, self._load_key, self._tables_key, self._position_key)
             if tables:
                 pipe.delete(*tables)
             await pipe.execute()

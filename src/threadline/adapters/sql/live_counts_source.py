@@ -61,6 +61,10 @@ class SqlCountsSource:
                 out.append(CountsAt(counts, int(rows[0].position)))
         return out
 
+    async def position(self) -> int:
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(sa.select(self._checkpoint()))).scalar() or 0)
+
     async def all_counts(self) -> list[CountsAt]:
         out: list[CountsAt] = []
         after: tuple[str, str, str] | None = None

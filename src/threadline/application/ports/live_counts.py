@@ -48,6 +48,11 @@ class LiveCounts(Protocol):
         """Whether ``lookup`` answers: a load finished and nothing has been lost since."""
         ...
 
+    async def position(self) -> int:
+        """The latest position any stored count was read at (0 when there is none): if the read
+        model's checkpoint is behind it, the read model went back (rebuilt, restored)."""
+        ...
+
     async def begin_load(self) -> str:
         """Stop answering until a full load finishes; returns the load's token. A later
         ``begin_load`` (another process's) supersedes this one."""
@@ -73,4 +78,8 @@ class CountsSource(Protocol):
 
     async def all_counts(self) -> list[CountsAt]:
         """Every entity's count (entities without comments may be left out)."""
+        ...
+
+    async def position(self) -> int:
+        """The projection's checkpoint now (0 before its first batch)."""
         ...

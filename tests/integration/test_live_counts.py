@@ -184,3 +184,27 @@ async def test_a_read_model_rewound_behind_the_counts_back_is_noticed_and_loaded
     await keeper.keep()
 
     assert await live(container, tenant) == {"p1": 1, "p2": 0, "p3": 0}
+
+
+async def test_a_full_load_reads_every_entity_in_chunks(
+    api: Api, container: Threadline, tenant: Tenant
+) -> None:
+    from threadline.adapters.sql.live_counts_source import SqlCountsSource
+
+    for n in range(5):
+        await api.create(entity_id=f"e-{n}")
+    await api.create(entity_id="e-0", user="bob")
+    await project(container)
+    source = SqlCountsSource(container.read_db.reader, container.projector.name, load_chunk=2)
+
+    reads = await source.all_counts()
+
+    assert [len(read.counts) for read in reads] == [2, 2, 1]
+    assert {thread.entity_id: n for read in reads for thread, n in read.counts.items()} == {
+        "e-0": 2,
+        "e-1": 1,
+        "e-2": 1,
+        "e-3": 1,
+        "e-4": 1,
+    }
+    assert {read.position for read in reads} == {await source.position()}

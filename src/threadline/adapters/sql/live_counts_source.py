@@ -24,12 +24,36 @@ _cp = projection_checkpoints.c
 
 
 class SqlCountsSource:
-    def __init__(self, engine: AsyncEngine, projection: str) -> None:
+    def __init__(self, engine: AsyncEngine, projection: str, *, load_chunk: int = _LOAD_CHUNK) -> None:
         self._engine = engine  # the primary read database: a replica may lag behind the checkpoint
-        self._projection = projection
-
-    def _checkpoint(self) -> sa.ScalarSelect[int]:
-        return sa.select(_cp.position).where(_cp.name == self._projection).scalar_subquery()
+        checkpoint = sa.select(_cp.position).where(_cp.name == projection)
+        self._position = sa.select(checkpoint.scalar_subquery())
+        # Built once: the projector asks after every batch. The checkpoint row drives the
+        # statement, so it answers its position even when none of the threads has a count yet.
+        self._counts_of = (
+            sa.select(_cp.position, _s.tenant_id, _s.entity_type, _s.entity_id, _s.comment_count)
+            .select_from(
+                projection_checkpoints.outerjoin(
+                    entity_stats,
+                    sa.tuple_(_s.tenant_id, _s.entity_type, _s.entity_id).in_(
+                        sa.bindparam("threads", expanding=True)
+                    ),
+                )
+            )
+            .where(_cp.name == projection)
+        )
+        self._all_counts = (
+            sa.select(
+                checkpoint.scalar_subquery().label("position"),
+                _s.tenant_id,
+                _s.entity_type,
+                _s.entity_id,
+                _s.comment_count,
+            )
+            .order_by(_s.tenant_id, _s.entity_type, _s.entity_id)
+            .limit(load_chunk)
+        )
+        self._load_chunk = load_chunk
 
     async def counts_of(self, threads: Collection[Thread]) -> list[CountsAt]:
         wanted = list(dict.fromkeys(threads))
@@ -37,21 +61,8 @@ class SqlCountsSource:
         async with self._engine.connect() as connection:
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start : start + _CHUNK]
-                # The checkpoint row drives the statement, so it answers its position even when
-                # none of the threads has a count yet (all zeros, as of that position).
-                query = (
-                    sa.select(_cp.position, _s.tenant_id, _s.entity_type, _s.entity_id, _s.comment_count)
-                    .select_from(
-                        projection_checkpoints.outerjoin(
-                            entity_stats,
-                            sa.tuple_(_s.tenant_id, _s.entity_type, _s.entity_id).in_(
-                                [tuple(thread) for thread in chunk]
-                            ),
-                        )
-                    )
-                    .where(_cp.name == self._projection)
-                )
-                rows = (await connection.execute(query)).all()
+                keys = [tuple(thread) for thread in chunk]
+                rows = (await connection.execute(self._counts_of, {"threads": keys})).all()
                 if not rows:
                     continue  # no checkpoint: nothing projected (or a rebuild just reset it)
                 counts = dict.fromkeys(chunk, 0)
@@ -63,7 +74,7 @@ class SqlCountsSource:
 
     async def position(self) -> int:
         async with self._engine.connect() as connection:
-            return int((await connection.execute(sa.select(self._checkpoint()))).scalar() or 0)
+            return int((await connection.execute(self._position)).scalar() or 0)
 
     async def all_counts(self) -> list[CountsAt]:
         out: list[CountsAt] = []
@@ -71,17 +82,7 @@ class SqlCountsSource:
         key = sa.tuple_(_s.tenant_id, _s.entity_type, _s.entity_id)
         async with self._engine.connect() as connection:
             while True:
-                query = (
-                    sa.select(
-                        self._checkpoint().label("position"),
-                        _s.tenant_id,
-                        _s.entity_type,
-                        _s.entity_id,
-                        _s.comment_count,
-                    )
-                    .order_by(_s.tenant_id, _s.entity_type, _s.entity_id)
-                    .limit(_LOAD_CHUNK)
-                )
+                query = self._all_counts
                 if after is not None:
                     query = query.where(key > sa.tuple_(*after))
                 rows = (await connection.execute(query)).all()
@@ -91,5 +92,5 @@ class SqlCountsSource:
                 out.append(CountsAt(counts, int(rows[0].position or 0)))
                 last = rows[-1]
                 after = (last.tenant_id, last.entity_type, last.entity_id)
-                if len(rows) < _LOAD_CHUNK:
+                if len(rows) < self._load_chunk:
                     return out

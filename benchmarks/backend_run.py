@@ -47,7 +47,7 @@ def cursor_of_page(base: str, tenant_id: str, prefix: str, page: int) -> str:
 
 
 def run_backend(backend: Backend) -> tuple[list[Run], dict[str, Any]]:
-    """Every workload BENCH_WORKLOADS selects (all by default), then the ceiling."""
+    """Every workload BENCH_ONLY selects (all by default), then the ceiling."""
     base = f"http://127.0.0.1:{PORT_API}"
     tenant_id, tokens = tenant_and_tokens(backend)
     tokens_file = lines_file("tokens.txt", tokens)

@@ -35,5 +35,5 @@ def first_page(size: int) -> Workload:
 
 
 def selected(*workloads: Workload) -> bool:
-    """Whether BENCH_WORKLOADS asks for any of these workloads (every one, when it is unset)."""
+    """Whether BENCH_ONLY asks for any of these workloads (every one, when it is unset)."""
     return not WORKLOADS or any(workload.id in WORKLOADS for workload in workloads)

@@ -24,7 +24,7 @@ from benchmarks.config import (
 from benchmarks.lag import CheckpointWatcher, drain_projection, lag_probe
 from benchmarks.seeding.plan import MIX_THREADS, SCALE_SIZES
 from benchmarks.servers import running, serve, start, wait_ready
-from benchmarks.workloads import Workload
+from benchmarks.workloads import Workload, selected
 from benchmarks.wrk import Run, lines_file, measure
 
 
@@ -47,6 +47,7 @@ def cursor_of_page(base: str, tenant_id: str, prefix: str, page: int) -> str:
 
 
 def run_backend(backend: Backend) -> tuple[list[Run], dict[str, Any]]:
+    """Every workload BENCH_ONLY selects (all by default), then the ceiling."""
     base = f"http://127.0.0.1:{PORT_API}"
     tenant_id, tokens = tenant_and_tokens(backend)
     tokens_file = lines_file("tokens.txt", tokens)
@@ -69,57 +70,65 @@ def run_backend(backend: Backend) -> tuple[list[Run], dict[str, Any]]:
         body_file.write_bytes(body)
         extra["page_body_bytes"] = len(body)
         extra["page_roots"] = len(json.loads(body)["data"])
-        for concurrency in (16, 64):
+        for concurrency in (16, 64) if selected(w.CACHED_PAGE) else ():
             read(w.CACHED_PAGE, [page_path("page")], concurrency)
-        writes = measure(name, w.WRITES, base, "write.lua", [tokens_file, "w", "100"], 16, DURATION)
-        runs.append(writes)
-        # The writes leave a backlog for the projector: time its catch-up (its throughput under no
-        # load), so the mixed run starts from a drained log and its lag is its own.
-        extra["projection_drain_after_writes"] = drain_projection(backend)
-        console.print(f"  projector catch-up after the writes: {extra['projection_drain_after_writes']}")
-        watcher = CheckpointWatcher(backend)
-        lag_stop = lag_probe(base, tenant_id, tokens[0])
-        mixed = measure(
-            name,
-            w.MIXED,
-            base,
-            "mixed.lua",
-            [tenant_id, tokens_file, "mix", str(MIX_THREADS)],
-            64,
-            MIXED_DURATION,
-        )
-        extra["lag_api"] = lag_stop()
-        extra["lag"] = watcher.finish()
-        mixed.rss_mib = {k: v for server in servers for k, v in server.rss().items()}
-        runs.append(mixed)
-        console.print(f"  projection lag (checkpoint vs recorded_at): {extra['lag']}")
-        console.print(f"  end-to-end lag (create, then GET by id until 200): {extra['lag_api']}")
-        console.print(f"  RSS after mixed (MiB): {mixed.rss_mib}")
+        if selected(w.WRITES, w.MIXED):
+            writes = measure(name, w.WRITES, base, "write.lua", [tokens_file, "w", "100"], 16, DURATION)
+            runs.append(writes)
+            # The writes leave a backlog for the projector: time its catch-up (its throughput under
+            # no load), so the mixed run starts from a drained log and its lag is its own.
+            extra["projection_drain_after_writes"] = drain_projection(backend)
+            console.print(f"  projector catch-up after the writes: {extra['projection_drain_after_writes']}")
+            watcher = CheckpointWatcher(backend)
+            lag_stop = lag_probe(base, tenant_id, tokens[0])
+            mixed = measure(
+                name,
+                w.MIXED,
+                base,
+                "mixed.lua",
+                [tenant_id, tokens_file, "mix", str(MIX_THREADS)],
+                64,
+                MIXED_DURATION,
+            )
+            extra["lag_api"] = lag_stop()
+            extra["lag"] = watcher.finish()
+            mixed.rss_mib = {k: v for server in servers for k, v in server.rss().items()}
+            runs.append(mixed)
+            console.print(f"  projection lag (checkpoint vs recorded_at): {extra['lag']}")
+            console.print(f"  end-to-end lag (create, then GET by id until 200): {extra['lag_api']}")
+            console.print(f"  RSS after mixed (MiB): {mixed.rss_mib}")
         # Seeded text uses 22 common words, each in about half of all comments; the writes and
         # the mixed run add comments ending in a counter, so a number is a selective term.
         selective = [f"/v1/search?q={n}" for n in (101, 202, 303, 404, 505)]
-        read(w.SEARCH_SELECTIVE, selective, 16)
-        read(
-            w.SEARCH_SELECTIVE_THREAD,
-            [f"{path}&entity_type=post&entity_id=mix-0" for path in selective],
-            16,
-        )
-        counts = "/v1/counts?entity_type=post&" + "&".join(f"entity_id=mix-{i}" for i in range(50))
-        read(w.COUNTS, [counts], 16)
-        # last on this server: requests wrk abandons at the end keep it busy for a while
-        common = [f"/v1/search?q={w}" for w in ("performance", "release", "design", "question")]
-        read(w.SEARCH_COMMON, common, 2, timeout=120)
+        if selected(w.SEARCH_SELECTIVE):
+            read(w.SEARCH_SELECTIVE, selective, 16)
+        if selected(w.SEARCH_SELECTIVE_THREAD):
+            read(
+                w.SEARCH_SELECTIVE_THREAD,
+                [f"{path}&entity_type=post&entity_id=mix-0" for path in selective],
+                16,
+            )
+        if selected(w.COUNTS):
+            counts = "/v1/counts?entity_type=post&" + "&".join(f"entity_id=mix-{i}" for i in range(50))
+            read(w.COUNTS, [counts], 16)
+        if selected(w.SEARCH_COMMON):
+            # last on this server: requests wrk abandons at the end keep it busy for a while
+            common = [f"/v1/search?q={w}" for w in ("performance", "release", "design", "question")]
+            read(w.SEARCH_COMMON, common, 2, timeout=120)
 
-    console.rule(f"[bold]{name}[/]: cache off (THREADLINE_CACHE_ENABLED=false)")
-    servers = serve(backend, cache=False)
-    with running(*servers):
-        for concurrency in (16, 64):
-            read(w.UNCACHED_PAGE, [page_path("page")], concurrency)
-        deep = cursor_of_page(base, tenant_id, "deep", 500)
-        extra["deep_path"] = deep
-        read(w.DEEP_PAGE, [deep], 16)
-        for size in SCALE_SIZES:
-            read(w.first_page(size), [page_path(f"scale{size}")], 16)
+    if selected(w.UNCACHED_PAGE, w.DEEP_PAGE, *(w.first_page(size) for size in SCALE_SIZES)):
+        console.rule(f"[bold]{name}[/]: cache off (THREADLINE_CACHE_ENABLED=false)")
+        servers = serve(backend, cache=False)
+        with running(*servers):
+            for concurrency in (16, 64) if selected(w.UNCACHED_PAGE) else ():
+                read(w.UNCACHED_PAGE, [page_path("page")], concurrency)
+            if selected(w.DEEP_PAGE):
+                deep = cursor_of_page(base, tenant_id, "deep", 500)
+                extra["deep_path"] = deep
+                read(w.DEEP_PAGE, [deep], 16)
+            for size in SCALE_SIZES:
+                if selected(w.first_page(size)):
+                    read(w.first_page(size), [page_path(f"scale{size}")], 16)
 
     console.rule(f"[bold]{name}[/]: ceiling (bare ASGI, {backend.workers} worker(s))")
     ceiling = start(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from benchmarks.config import MIXED_DURATION
+from benchmarks.config import MIXED_DURATION, WORKLOADS
 
 
 @dataclass(frozen=True)
@@ -32,3 +32,8 @@ CEILING = Workload("ceiling", "ceiling: bare ASGI, same bytes")
 def first_page(size: int) -> Workload:
     """Workload 4: the first page of a thread of ``size`` comments (one per seeded scale)."""
     return Workload(f"first_page_{size}", f"4 first page, {size:,}-comment thread")
+
+
+def selected(*workloads: Workload) -> bool:
+    """Whether BENCH_ONLY asks for any of these workloads (every one, when it is unset)."""
+    return not WORKLOADS or any(workload.id in WORKLOADS for workload in workloads)

@@ -14,6 +14,7 @@ from threadline.adapters.auth.jwt_tokens import TokenVerifier
 from threadline.adapters.auth.rate_limits import LimitsRateLimiter
 from threadline.adapters.bus.in_process import InProcessBus
 from threadline.adapters.bus.redis_fanout import RedisBus
+from threadline.adapters.cache.live_counts import MemoryLiveCounts, RedisLiveCounts
 from threadline.adapters.cache.memory import MemoryPageCache
 from threadline.adapters.cache.near_pages import NearPageCache
 from threadline.adapters.cache.redis_pages import RedisPageCache
@@ -22,6 +23,7 @@ from threadline.adapters.rendering.content_html import ContentHtmlRenderer
 from threadline.adapters.sql.comment_reader import SqlCommentReader
 from threadline.adapters.sql.engine import Database, is_transient, open_database
 from threadline.adapters.sql.event_log import SqlEventReader
+from threadline.adapters.sql.live_counts_source import SqlCountsSource
 from threadline.adapters.sql.moderation_reader import SqlModerationReader
 from threadline.adapters.sql.projection_store import SqlProjectionStore
 from threadline.adapters.sql.replicas import ReadRouter
@@ -32,7 +34,9 @@ from threadline.adapters.sql.tenant_directory import SqlTenantDirectory
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from threadline.adapters.sql.user_data import SqlUserData
 from threadline.application.command_runner import CommandPolicy, CommandRunner
+from threadline.application.live_counts_keeper import LiveCountsKeeper
 from threadline.application.ports.cross_cutting import RateLimiter, ViewCounter
+from threadline.application.ports.live_counts import LiveCounts
 from threadline.application.ports.projection import ShadowReadModels, StoredEvent
 from threadline.application.ports.query import PageCache
 from threadline.application.projection.prepared_pages import PagePreparer, ViewedPages
@@ -72,6 +76,8 @@ class Threadline:
     rate_limiter: RateLimiter | None = None
     redis: Redis | None = None
     viewed_pages: ViewedPages | None = None
+    live_counts: LiveCounts | None = None  # kept by counts_keeper where a projector runs
+    counts_keeper: LiveCountsKeeper | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _pusher: asyncio.Task[None] | None = None
@@ -100,6 +106,8 @@ class Threadline:
         )
         if self.cache is not None:
             await self.cache.bump_epoch()  # pages built from the old read model
+        if self.counts_keeper is not None:
+            await self.counts_keeper.load()  # the live counts, from the read model switched in
         return outcome
 
     async def migrate(self) -> None:
@@ -137,6 +145,16 @@ class Threadline:
             asyncio.create_task(self.projector.run_forever(self.bus, interval, self._stop)),
             asyncio.create_task(self._flush_views_forever()),
         ]
+        if self.counts_keeper is not None:
+            self._tasks.append(asyncio.create_task(self._keep_counts_forever(self.counts_keeper)))
+
+    async def _keep_counts_forever(self, keeper: LiveCountsKeeper) -> None:
+        """Load the live counts at once (a previous projector may have died between commit and
+        update), then again whenever they went cold (Redis flushed or restarted)."""
+        while not self._stop.is_set():
+            await keeper.keep()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.settings.projector_poll_interval_seconds)
 
     async def flush_views(self) -> None:
         counted = await self.views.drain()
@@ -214,6 +232,7 @@ def build(settings: Settings) -> Threadline:
     bus: InProcessBus | RedisBus
     views: ViewCounter
     cache: PageCache | None = None
+    live_counts: LiveCounts | None = None
     if settings.redis_url:
         redis = Redis.from_url(
             settings.redis_url,
@@ -224,6 +243,7 @@ def build(settings: Settings) -> Threadline:
         views = RedisViewCounter(redis, settings.redis_prefix, settings.view_window_seconds)
         if settings.cache_enabled:
             cache = RedisPageCache(redis, settings.redis_prefix)
+            live_counts = RedisLiveCounts(redis, settings.redis_prefix)
             if settings.near_cache_seconds > 0:
                 cache = NearPageCache(cache, redis, settings.redis_prefix, ttl=settings.near_cache_seconds)
     else:
@@ -231,6 +251,8 @@ def build(settings: Settings) -> Threadline:
         views = MemoryViewCounter(settings.view_window_seconds)
         if settings.cache_enabled:
             cache = MemoryPageCache(max_entries=settings.cache_max_entries)
+            # Like the memory page cache: kept by this process's projector only.
+            live_counts = MemoryLiveCounts()
 
     renderer = ContentHtmlRenderer()
     signal = ProjectionSignal()
@@ -239,6 +261,9 @@ def build(settings: Settings) -> Threadline:
     tenants = SqlTenantDirectory(write_db.writer)
     reader = SqlCommentReader(router, sqlite=read_db.sqlite_readers if not replicas else None)
     preparer = PagePreparer(DEFAULT_SHAPE.within(settings.max_page_limit, settings.max_nested_depth))
+    keeper = None
+    if live_counts is not None:
+        keeper = LiveCountsKeeper(live_counts, SqlCountsSource(read_db.reader, COMMENTS_PROJECTION))
     return Threadline(
         settings=settings,
         write_db=write_db,
@@ -262,6 +287,7 @@ def build(settings: Settings) -> Threadline:
             signal=signal,
             batch_size=settings.projector_batch_size,
             preparer=preparer,
+            listeners=[keeper.batch_committed] if keeper is not None else [],
         ),
         reader=reader,
         router=router,
@@ -279,6 +305,8 @@ def build(settings: Settings) -> Threadline:
         viewed_pages=ViewedPages(
             projection_store, preparer, COMMENTS_PROJECTION, settings.prepared_views_refresh_seconds, reader
         ),
+        live_counts=live_counts,
+        counts_keeper=keeper,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -14,8 +15,14 @@ from threadline.domain.tenant import Tenant
 
 
 @pytest.fixture
-def api(client: httpx.AsyncClient, tenant: Tenant) -> Api:
-    return Api(client, tenant)
+def api(client: httpx.AsyncClient, tenant: Tenant, container: Threadline) -> Api:
+    async def projected(position: int) -> None:
+        """Bounded like a min_position read: a test that stopped the projector is not held up."""
+        deadline = time.monotonic() + container.settings.read_your_writes_timeout_seconds
+        while container.signal.position < position and (left := deadline - time.monotonic()) > 0:
+            await container.signal.wait(left)
+
+    return Api(client, tenant, projected=projected)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ for the writes made so far (``min_position``), and the RFC 9457 problem shape ev
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -93,9 +93,12 @@ class Api:
     http: httpx.AsyncClient
     tenant: Tenant
     log: LogPosition = field(default_factory=LogPosition)
+    # Waits until an in-process projector has finished with a position, post-commit work (the
+    # live counts) included: the stored checkpoint that min_position waits for is seen earlier.
+    projected: Callable[[int], Awaitable[None]] | None = None
 
     def for_tenant(self, tenant: Tenant) -> Api:
-        return Api(self.http, tenant, self.log)
+        return Api(self.http, tenant, self.log, self.projected)
 
     # identity
 
@@ -257,6 +260,8 @@ class Api:
         """Wait until the read model has every write so far, for routes without min_position
         (search, counts, history)."""
         await self.thread("sync", "sync")
+        if self.projected is not None:
+            await self.projected(self.log.value)
 
     async def search(self, q: str, **params: str | int) -> Json:
         await self.settle()

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from threadline.adapters.sql.engine import Database, open_database
-from threadline.adapters.sql.schema import read_metadata
+from threadline.adapters.sql.schema import PRESERVED_BY_REBUILD, read_metadata
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
 from threadline.application.command_runner import CommandContext, CommandOutcome, CommandRunner, Handler
 from threadline.application.commands.create_comment import create_comment
@@ -60,6 +60,17 @@ async def rebuild(container: Threadline, batch_size: int | None = None) -> int:
     if batch_size is not None:
         container.projector.batch_size = batch_size
     return (await container.rebuild_read_model()).applied
+
+
+async def rewind_read_model(container: Threadline) -> None:
+    """The read model emptied and its checkpoint back at 0 behind the service's back, as a backup
+    restored from before its first event would leave it."""
+    async with container.read_db.writer.begin() as connection:
+        for table in reversed(read_metadata.sorted_tables):
+            if table.name not in PRESERVED_BY_REBUILD:
+                await connection.execute(table.delete())
+        await connection.execute(sa.text("DELETE FROM comment_search"))
+        await connection.execute(sa.text("DELETE FROM projection_checkpoints"))
 
 
 async def scalar(container: Threadline, sql: str, **params: object) -> Any:

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp
 
 from threadline import __version__
 from threadline.api.cors import TenantCors
+from threadline.api.fast_counts import FastCounts
 from threadline.api.fast_reads import FastThreadReads
 from threadline.api.middleware import BodySizeLimit, SecurityHeaders
 from threadline.api.problems import install_problem_handlers
@@ -20,11 +21,13 @@ from threadline.settings import Settings
 
 
 def create_service(settings: Settings | None = None, container: Threadline | None = None) -> ASGIApp:
-    """The application as served: the API, with cached anonymous thread pages answered in front
-    of the framework (``THREADLINE_FAST_READS``, on by default)."""
+    """The application as served: the API, with cached anonymous thread pages and live counts
+    answered in front of the framework (``THREADLINE_FAST_READS``, on by default)."""
     app = create_app(settings, container)
     threadline: Threadline = app.state.threadline
-    return FastThreadReads(app, threadline) if threadline.settings.fast_reads else app
+    if not threadline.settings.fast_reads:
+        return app
+    return FastThreadReads(FastCounts(app, threadline), threadline)
 
 
 def create_app(settings: Settings | None = None, container: Threadline | None = None) -> FastAPI:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
@@ -15,7 +14,7 @@ from threadline.api.routes.thread_params import THREAD_PATH, PageParamsDep, page
 from threadline.api.schemas import ENTITY_TYPE_RULE, CommentPage, Counts
 from threadline.api.viewers import count_view
 from threadline.application.queries.cache_scopes import thread_scope
-from threadline.application.queries.entity_counts import entity_counts
+from threadline.application.queries.entity_counts import counts_body, counts_query, entity_counts
 from threadline.application.queries.liked_overlay import overlay_likes
 from threadline.application.queries.moderation import unpublished_for
 from threadline.application.queries.thread_page import cached_thread_page
@@ -75,5 +74,8 @@ async def counts(
     min_position: MinPosition = None,
 ) -> Response:
     plan = await read_plan(container, min_position)
-    result = await entity_counts(tenant_id, entity_type, entity_id, plan.reader)
-    return json_bytes(orjson.dumps({"entity_type": entity_type, "counts": result}), headers=plan.headers)
+    query = counts_query(entity_type, entity_id)
+    # Reading one's own writes skips the live counts: the read model has been waited for, they have not.
+    live = None if min_position else container.live_counts
+    result = await entity_counts(tenant_id, query, plan.reader, live)
+    return json_bytes(counts_body(query, result), headers=plan.headers)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from threadline.application.ports.cross_cutting import EventBus
@@ -63,6 +63,9 @@ class Projector:
     on_batch: Callable[[list[StoredEvent]], None] | None = None  # told after each committed batch
     # Renders the touched threads' default pages and comments' documents into the batch.
     preparer: PagePreparer = field(default_factory=lambda: PagePreparer(DEFAULT_SHAPE))
+    # Told, in order, what each committed batch touched, before readers waiting for it are woken
+    # (the live counts); each handles its own failures, since the batch is committed already.
+    listeners: list[Callable[[Touched], Awaitable[None]]] = field(default_factory=list)
 
     async def run_once(self) -> int:
         """Apply one batch; returns how many events were applied."""
@@ -102,6 +105,8 @@ class Projector:
             await tx.commit()
         if self.cache is not None and touched.scopes:
             await self.cache.bump(touched.scopes)
+        for listener in self.listeners:
+            await listener(touched)
         self.signal.advance(last)
         if self.on_batch is not None:
             self.on_batch(batch)

@@ -19,7 +19,15 @@ async def test_search_finds_live_comments_with_a_highlighted_snippet(api: Api) -
     assert "<mark>fox</mark>" in found["snippet"]
     assert isinstance(found["rank"], float)
     assert set(found) == NODE_FIELDS | {"snippet", "rank"}
-    assert result["meta"] == {"page": 1, "limit": 20, "total": 1, "total_pages": 1, "next_cursor": None}
+    assert result["meta"] == {
+        "page": 1,
+        "limit": 20,
+        "total": 1,
+        "total_pages": 1,
+        "next_cursor": None,
+        "more_results": False,
+        "hint": None,
+    }
 
 
 async def test_every_word_must_match_in_any_case(api: Api) -> None:

@@ -290,6 +290,16 @@ view_totals = sa.Table(
     sa.Column("views", sa.BigInteger, nullable=False),
 )
 
+# SQLite's search index gives each tenant a range of FTS5 rowids (``search_index.py``): the slot
+# is the range's number, handed out when the tenant's first comment is indexed. PostgreSQL's
+# index does not need it (the table stays so both dialects have one schema).
+search_tenants = sa.Table(
+    "search_tenants",
+    read_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("slot", sa.Integer, nullable=False, unique=True),
+)
+
 # Tables that describe the world rather than project the log: a rebuild keeps them.
 PRESERVED_BY_REBUILD = ("projection_checkpoints", "search_settings", "view_totals")
 
@@ -298,7 +308,8 @@ PRESERVED_BY_REBUILD = ("projection_checkpoints", "search_settings", "view_total
 comment_search = sa.table(
     "comment_search",
     sa.column("content"),
-    sa.column("tenant_key"),
+    sa.column("scope"),  # SQLite: thread, entity and recency-bucket tokens
+    sa.column("seq"),  # PostgreSQL: the comment's created_seq
     sa.column("tenant_id"),
     sa.column("comment_id"),
     sa.column("entity_type"),

@@ -178,6 +178,8 @@ async def test_a_query_without_words_finds_nothing(api: Api, q: str) -> None:
         ({"q": "a", "page": "1001"}, 422, "validation_failed"),
         ({"q": "a", "entity_type": "Bad Type"}, 422, "invalid_entity"),
         ({"q": "a", "entity_id": ""}, 422, "invalid_entity"),
+        ({"q": " ".join(f"w{n}" for n in range(13))}, 422, "search_query_too_complex"),
+        ({"q": " or ".join(f"w{n}" for n in range(9))}, 422, "search_query_too_complex"),
     ],
 )
 async def test_bad_search_parameters_are_problems(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from threadline.domain.errors import InvalidQuery
 
 MAX_QUERY_LENGTH = 256
-MAX_TERMS = 16
+MAX_TERMS = 12
 MAX_ALTERNATIVES = 8
 MAX_PHRASE_WORDS = 8
 MAX_CANDIDATES = 1000
@@ -78,24 +78,16 @@ class SearchQuery:
 @dataclass(frozen=True, slots=True)
 class SearchWindow:
     """What a search found, told honestly: ``counted`` matches were considered (at most
-    ``MAX_CANDIDATES``, the newest), and ``more`` says whether others matched beyond them."""
+    ``MAX_CANDIDATES``, the newest), and ``more`` says whether others (may) match beyond them."""
 
     counted: int
     more: bool
-
-    @staticmethod
-    def of(matches: int) -> SearchWindow:
-        """An index answers how many matched, counting no further than ``MAX_CANDIDATES + 1``."""
-        return SearchWindow(min(matches, MAX_CANDIDATES), matches > MAX_CANDIDATES)
 
     @property
     def hint(self) -> str | None:
         if not self.more:
             return None
-        return (
-            f"more than {MAX_CANDIDATES:,} comments match: the newest {MAX_CANDIDATES:,} are ranked;"
-            " add words or a thread to narrow the search"
-        )
+        return "more comments match than a search ranks: the newest are ranked; add words or a thread"
 
 
 def parse_search_query(text: str) -> SearchQuery:

@@ -14,17 +14,19 @@ thread, the entity type, the entity id and the comment's recency bucket; a filte
 token ANDed in. What FTS5 cannot bound is a walk through rows that match every word but not the
 query (a phrase of common words that never stand together, many common words ANDed): before
 running such a query the words' frequencies are probed (counting no further than
-``_PROBE_LIMIT``), and if every word of such an alternative is common the query is confined to the
-newest ``_BUCKETS`` recency buckets, which bounds the walk, and says so (``more``). ``bm25`` is not
-used: it scans every match of every phrase for its IDF; the rank is a BM25-shaped term-frequency
-score over the candidates (count of highlighted matches against the comment's length).
+``SearchBounds.probe_limit``), and if every word of such an alternative is common the query is
+confined to the newest ``SearchBounds.buckets`` recency buckets, which bounds the walk, and says
+so (``more``). ``bm25`` is not used: it scans every match of every phrase for its IDF; the rank
+is a BM25-shaped term-frequency score over the candidates (the highlighted matches counted
+against the comment's length).
 
-**PostgreSQL.** A ``tsvector`` column with a GIN index on ``(tenant_id, document)``,
+**PostgreSQL.** A ``tsvector`` column with a GIN index on ``(tenant_id, entity_type, entity_id,
+document)`` (a thread's search never visits the rest of its tenant),
 ``websearch_to_tsquery``, ``ts_rank`` and ``ts_headline``, with the text-search configuration
 chosen per tenant (``search_settings``; default ``simple``). The GIN index answers "at most
 ``MAX_CANDIDATES + 1`` matches" without ordering (a bitmap heap scan stops at the limit); if there
 are no more, those are all the matches, ranked exactly. If there are more, the newest candidates
-come from a backward scan of ``(tenant_id, seq)`` over at most ``_RECENT_ROWS`` rows, so neither
+come from a backward scan of ``(tenant_id, seq)`` over at most ``SearchBounds.recent_rows`` rows, so neither
 path visits every match of a common word.
 
 The tenant is matched in every query (``tenant_id`` checked on every candidate row as well).
@@ -60,9 +62,20 @@ class IndexMatch:
 SEQ_BITS = 40  # positions below 2**40; the slot (a tenant) above, so up to 2**23 tenants
 _SEQ_MAX = (1 << SEQ_BITS) - 1
 BUCKET_BITS = 14  # a recency bucket: 16,384 log positions
-_BUCKETS = 8  # a confined search reads the newest 8 buckets (131,072 positions) at most
-_PROBE_LIMIT = 20_000  # a word with fewer matches than this bounds any walk it drives
-_RECENT_ROWS = 20_000  # PostgreSQL: the newest rows a common query's candidates come from
+
+
+@dataclass(frozen=True, slots=True)
+class SearchBounds:
+    """How far one search may go; the defaults are the product's, tests pass small ones."""
+
+    candidates: int = MAX_CANDIDATES  # matches ranked at most, the newest
+    buckets: int = 4  # SQLite: a confined search reads the newest 4 buckets (65,536 positions),
+    walk_budget: int = 1 << 17  # and no more buckets than this many (row, word) steps are worth
+    probe_limit: int = 10_000  # SQLite: a word with fewer matches than this bounds any walk it drives
+    recent_rows: int = 20_000  # PostgreSQL: the newest rows a common query's candidates come from
+
+
+BOUNDS = SearchBounds()
 
 
 def scope_tokens(entity_type: str, entity_id: str, seq: int) -> str:
@@ -189,6 +202,14 @@ _RANGE = sa.text(
     " FROM search_tenants t WHERE t.tenant_id = :tenant_id"
 )
 
+_SCOPE_RANGE = sa.text(
+    "SELECT"
+    " (SELECT rowid FROM comment_search WHERE comment_search MATCH :scope AND rowid >= :low AND rowid < :high"
+    "  ORDER BY rowid LIMIT 1),"
+    " (SELECT rowid FROM comment_search WHERE comment_search MATCH :scope AND rowid >= :low AND rowid < :high"
+    "  ORDER BY rowid DESC LIMIT 1)"
+)
+
 
 def _probe_statement(words: int) -> sa.TextClause:
     """How many rows each of ``words`` match expressions matches, counting no further than the limit."""
@@ -252,21 +273,29 @@ async def search_fts5(
     entity_id: str | None,
     limit: int,
     offset: int,
+    bounds: SearchBounds = BOUNDS,
 ) -> tuple[list[IndexMatch], SearchWindow]:
     found = (await connection.execute(_RANGE, {"tenant_id": tenant_id})).first()
     if found is None or found.newest is None:
-        return [], SearchWindow.of(0)
+        return [], SearchWindow(0, False)
     low, high = found.slot << SEQ_BITS, (found.slot + 1) << SEQ_BITS
     scope = scope_filter(entity_type, entity_id)
     expression = f"content:({search.to_fts5()})"
     if scope is not None:
         expression = f"scope:{_quoted(scope)} AND {expression}"
-    confined = await _needs_confining(connection, search, scope, low, high)
+    confined = await _needs_confining(connection, search, scope, low, high, bounds.probe_limit)
     window_covers_all = True
     if confined:
-        newest_bucket = (_SEQ_MAX - (found.newest - low)) >> BUCKET_BITS
-        oldest_bucket = (_SEQ_MAX - (found.oldest - low)) >> BUCKET_BITS
-        buckets = [newest_bucket - i for i in range(_BUCKETS) if newest_bucket - i >= 0]
+        newest, oldest = found.newest, found.oldest
+        if scope is not None:  # the buckets of the thread's (or entity's) own newest comments
+            span = {"scope": f"scope:{_quoted(scope)}", "low": low, "high": high}
+            newest, oldest = (await connection.execute(_SCOPE_RANGE, span)).one()
+        newest_bucket = (_SEQ_MAX - (newest - low)) >> BUCKET_BITS
+        oldest_bucket = (_SEQ_MAX - (oldest - low)) >> BUCKET_BITS
+        # A walk's cost is rows times words: fewer buckets for a query of many words.
+        words = len({word for alternative in search.alternatives for p in alternative.include for word in p})
+        reach = max(1, min(bounds.buckets, bounds.walk_budget // (words << BUCKET_BITS)))
+        buckets = [newest_bucket - i for i in range(reach) if newest_bucket - i >= 0]
         window_covers_all = buckets[-1] <= oldest_bucket
         expression = "scope:(" + " OR ".join(_quoted(f"b{b}") for b in buckets) + f") AND {expression}"
     params: dict[str, Any] = {
@@ -274,8 +303,8 @@ async def search_fts5(
         "tenant_id": tenant_id,
         "low": low,
         "high": high,
-        "candidates": MAX_CANDIDATES + 1,
-        "ranked": MAX_CANDIDATES,
+        "candidates": bounds.candidates + 1,
+        "ranked": bounds.candidates,
         "limit": limit,
         "offset": offset,
     }
@@ -287,17 +316,17 @@ async def search_fts5(
     else:
         counted = int((await connection.execute(_FTS5_COUNT, params)).scalar_one())
     hits = [IndexMatch(row.comment_id, row.snippet, float(row.rank)) for row in rows]
-    window = SearchWindow.of(counted)
-    if not window_covers_all and not window.more:
-        window = SearchWindow(window.counted, True)
+    window = SearchWindow(
+        min(counted, bounds.candidates), counted > bounds.candidates or not window_covers_all
+    )
     return hits, window
 
 
 async def _needs_confining(
-    connection: AsyncConnection, search: SearchQuery, scope: str | None, low: int, high: int
+    connection: AsyncConnection, search: SearchQuery, scope: str | None, low: int, high: int, probe_limit: int
 ) -> bool:
     """Whether some alternative could walk far: each of its words (and the filter's token) matches
-    at least ``_PROBE_LIMIT`` rows of the tenant, so no rare word drives the walk."""
+    at least ``SearchBounds.probe_limit`` rows of the tenant, so no rare word drives the walk."""
     risky = _walks(search)
     if not risky:
         return False
@@ -306,11 +335,11 @@ async def _needs_confining(
     if scope is not None:
         expressions.append(f"scope:{_quoted(scope)}")
     params: dict[str, Any] = {f"w{i}": e for i, e in enumerate(expressions)}
-    params.update(low=low, high=high, probe_limit=_PROBE_LIMIT)
+    params.update(low=low, high=high, probe_limit=probe_limit)
     counts = (await connection.execute(_PROBES[len(expressions)], params)).one()
-    if scope is not None and counts[-1] < _PROBE_LIMIT:
+    if scope is not None and counts[-1] < probe_limit:
         return False  # a small thread or entity drives every alternative
-    common = {word for word, count in zip(words, counts, strict=False) if count >= _PROBE_LIMIT}
+    common = {word for word, count in zip(words, counts, strict=False) if count >= probe_limit}
     return any(alternative <= common for alternative in risky)
 
 
@@ -357,7 +386,7 @@ def _pg_statements(entity_type: bool, entity_id: bool) -> tuple[sa.TextClause, s
         f"SELECT s.comment_id, s.seq, ts_rank(s.document, q.query) AS rank FROM {_QUERY}, comment_search s"
         f" WHERE s.tenant_id = :tenant_id {filters}AND s.document @@ q.query LIMIT :candidates"
     )
-    # The newest matches among the newest _RECENT_ROWS rows, by a backward index scan.
+    # The newest matches among the newest ``recent_rows`` rows, by a backward index scan.
     newest = sa.text(
         "SELECT r.comment_id, r.seq, ts_rank(r.document, q.query) AS rank FROM "
         f"{_QUERY}, (SELECT s.comment_id, s.seq, s.document FROM comment_search s"
@@ -384,6 +413,7 @@ async def search_postgres(
     entity_id: str | None,
     limit: int,
     offset: int,
+    bounds: SearchBounds = BOUNDS,
 ) -> tuple[list[IndexMatch], SearchWindow]:
     some, newest = _PG_SEARCHES[(entity_type is not None, entity_id is not None)]
     params: dict[str, Any] = {"tenant_id": tenant_id, "q": search.to_websearch()}
@@ -391,10 +421,10 @@ async def search_postgres(
         params["entity_type"] = entity_type
     if entity_id is not None:
         params["entity_id"] = entity_id
-    rows = (await connection.execute(some, {**params, "candidates": MAX_CANDIDATES + 1})).all()
-    window = SearchWindow.of(len(rows))
+    rows = (await connection.execute(some, {**params, "candidates": bounds.candidates + 1})).all()
+    window = SearchWindow(min(len(rows), bounds.candidates), len(rows) > bounds.candidates)
     if window.more:
-        recent = {**params, "recent": _RECENT_ROWS, "ranked": MAX_CANDIDATES}
+        recent = {**params, "recent": bounds.recent_rows, "ranked": bounds.candidates}
         rows = (await connection.execute(newest, recent)).all()
         window = SearchWindow(len(rows), True)
     ranked = sorted(rows, key=lambda row: (-float(row.rank), -int(row.seq)))[offset : offset + limit]

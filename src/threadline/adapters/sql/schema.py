@@ -291,8 +291,8 @@ view_totals = sa.Table(
 )
 
 # SQLite's search index gives each tenant a range of FTS5 rowids (``search_index.py``): the slot
-# is the range's number, handed out when the tenant's first comment is indexed. PostgreSQL's
-# index does not need it (the table stays so both dialects have one schema).
+# is the range's number, handed out when the tenant's first comment is indexed, and kept by a
+# rebuild. PostgreSQL's index does not need it (the table stays so both dialects have one schema).
 search_tenants = sa.Table(
     "search_tenants",
     read_metadata,
@@ -301,7 +301,8 @@ search_tenants = sa.Table(
 )
 
 # Tables that describe the world rather than project the log: a rebuild keeps them.
-PRESERVED_BY_REBUILD = ("projection_checkpoints", "search_settings", "view_totals")
+# (A tenant's search slot is a layout, not projected state: a redacted log may index less.)
+PRESERVED_BY_REBUILD = ("projection_checkpoints", "search_settings", "search_tenants", "view_totals")
 
 # The search index is dialect-specific (SQLite FTS5, PostgreSQL tsvector + GIN), created by the
 # read migrations; a plain table object for queries.

@@ -109,7 +109,7 @@ def main(runs: int, concurrency: int) -> None:
                 sequential = [(await one(container, tenant.id, q, params))[0] for _ in range(runs)]
                 concurrent = await concurrently(container, tenant.id, q, params, runs // 2, concurrency)
                 meta = (await one(container, tenant.id, q, params))[1]
-                found = f"total {meta['total']}{'+' if meta['more_results'] else ''}"
+                found = f"total {meta['total']}{'+' if meta.get('more_results') else ''}"
                 timing = f"seq {summary(sequential)} | c{concurrency} {summary(concurrent)}"
                 click.echo(f"{label:40} {found:12} {timing}")
         finally:

@@ -45,6 +45,7 @@ def test_as_many_terms_as_allowed_are_accepted() -> None:
         " or ".join(f"w{n}" for n in range(MAX_ALTERNATIVES + 1)),
         '"' + " ".join(f"w{n}" for n in range(MAX_PHRASE_WORDS + 1)) + '"',
         "a-b-c-d-e-f-g-h-i-j-k-l-m",  # one token, thirteen words
+        '"a b c d e f g" "h i j k l m"',  # two phrases, thirteen words
     ],
 )
 def test_queries_beyond_the_bounds_are_refused_not_truncated(q: str) -> None:

@@ -11,7 +11,8 @@ cheapest defence against ``a*``). Every alternative needs at least one word to l
 A search is bounded by design: it considers at most ``MAX_CANDIDATES`` matching comments, the
 newest, and ranks only those, so a word in half of a million comments costs what a word in a
 thousand does; ``SearchWindow`` says honestly whether more matched. A query of more than
-``MAX_TERMS`` terms or ``MAX_ALTERNATIVES`` alternatives is refused rather than run.
+``MAX_TERMS`` words (a phrase's words included) or ``MAX_ALTERNATIVES`` alternatives is refused
+rather than run.
 """
 
 from __future__ import annotations
@@ -109,9 +110,9 @@ def parse_search_query(text: str) -> SearchQuery:
         if quoted and len(words) > MAX_PHRASE_WORDS:
             raise SearchQueryTooComplex(f"a phrase has at most {MAX_PHRASE_WORDS} words", field="q")
         phrases = [words] if quoted else [(word,) for word in words]
-        terms += len(phrases)
+        terms += len(words)  # a phrase's words each cost what a word does
         if terms > MAX_TERMS:
-            raise SearchQueryTooComplex(f"a search has at most {MAX_TERMS} terms", field="q")
+            raise SearchQueryTooComplex(f"a search has at most {MAX_TERMS} words", field="q")
         target = alternatives[-1].exclude if negated else alternatives[-1].include
         target.extend(phrases)
     alternatives = [a for a in alternatives if a.include or a.exclude]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.helpers import post
-from threadline.adapters.sql.search_index import SearchBounds, search_fts5, search_postgres
+from threadline.adapters.sql.search_index import SearchBounds, SearchIndexWriter, search_fts5, search_postgres
 from threadline.bootstrap import Threadline
 from threadline.domain.identity import Actor, Role
 from threadline.domain.search_query import SearchWindow, parse_search_query
@@ -112,3 +112,16 @@ async def test_a_query_of_common_words_is_confined_to_recent_comments_and_still_
     found, window = await search(container, tenant.id, q, SearchBounds(probe_limit=1))
 
     assert set(found) == expected and window == SearchWindow(len(expected), False)
+
+
+async def test_indexing_a_comment_again_replaces_its_entry(container: Threadline, tenant: Tenant) -> None:
+    [comment_id] = await comments(container, tenant, ["melon slice"])
+    async with container.read_db.writer.begin() as connection:
+        writer = SearchIndexWriter.for_dialect(connection)
+        await writer.add(connection, tenant.id, comment_id, "post", "p1", "melon rind")
+
+    assert await search(container, tenant.id, "melon", SearchBounds()) == (
+        [comment_id],
+        SearchWindow(1, False),
+    )
+    assert (await search(container, tenant.id, "slice", SearchBounds()))[0] == []

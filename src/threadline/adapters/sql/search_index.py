@@ -176,8 +176,10 @@ _NEW_SLOT = sa.text(
 
 
 class Fts5SearchIndex(SearchIndexWriter):
+    # OR REPLACE: indexing a comment again replaces its row (its rowid is its place), as the
+    # PostgreSQL statement's ON CONFLICT does.
     _ADD = sa.text(
-        "INSERT INTO comment_search"
+        "INSERT OR REPLACE INTO comment_search"
         " (rowid, content, scope, tenant_id, comment_id, entity_type, entity_id)"
         f" SELECT {_ROWID}, :content, {_SQL_SCOPE}, :tenant_id, :comment_id, v.entity_type, v.entity_id"
         f" {_PLACED}"

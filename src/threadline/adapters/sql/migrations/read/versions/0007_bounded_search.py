@@ -68,6 +68,10 @@ def _upgrade_sqlite() -> None:
 
 
 def _upgrade_postgres() -> None:
+    # Rewriting a million rows takes longer than a request may (the service's statement_timeout);
+    # the GIN index goes first so the rewrite does not maintain it row by row.
+    op.execute("SET LOCAL statement_timeout = 0")
+    op.execute("DROP INDEX ix_comment_search_document")
     op.execute("ALTER TABLE comment_search ADD COLUMN seq bigint")
     op.execute(
         "UPDATE comment_search s SET seq = v.created_seq FROM comment_view v"
@@ -79,7 +83,6 @@ def _upgrade_postgres() -> None:
     op.execute(
         "CREATE INDEX ix_comment_search_thread_recent ON comment_search (tenant_id, entity_type, entity_id, seq)"
     )
-    op.execute("DROP INDEX ix_comment_search_document")
     op.execute(
         "CREATE INDEX ix_comment_search_document ON comment_search"
         " USING gin (tenant_id, entity_type, entity_id, document)"

@@ -125,3 +125,19 @@ async def test_indexing_a_comment_again_replaces_its_entry(container: Threadline
         SearchWindow(1, False),
     )
     assert (await search(container, tenant.id, "slice", SearchBounds()))[0] == []
+
+
+async def test_postgres_reads_only_the_newest_rows_for_common_words_and_says_so(
+    container: Threadline, tenant: Tenant, backend: str
+) -> None:
+    """With every word common (probe limit 1), PostgreSQL takes the candidates from the newest
+    ``recent_rows`` rows only, never from a plan that might scan the table."""
+    if backend != "postgres":
+        pytest.skip("the recency scan is PostgreSQL's path")
+    ids = await comments(container, tenant, ["great point one", "great point two", "old", "great point new"])
+
+    found, window = await search(
+        container, tenant.id, '"great point"', SearchBounds(probe_limit=1, recent_rows=2)
+    )
+
+    assert found == [ids[3]] and window == SearchWindow(1, True)

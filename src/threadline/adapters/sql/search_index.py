@@ -25,8 +25,10 @@ document)`` (a thread's search never visits the rest of its tenant),
 ``websearch_to_tsquery``, ``ts_rank`` and ``ts_headline``, with the text-search configuration
 chosen per tenant (``search_settings``; default ``simple``). The GIN index answers "at most
 ``MAX_CANDIDATES + 1`` matches" without ordering (a bitmap heap scan stops at the limit); if there
-are no more, those are all the matches, ranked exactly. If there are more, the newest candidates
-come from a backward scan of ``(tenant_id, seq)`` over at most ``SearchBounds.recent_rows`` rows, so neither
+are no more, those are all the matches, ranked exactly. If there are more, or if an alternative of
+several words has only common words (probed as on SQLite: the planner, which cannot know such
+words rarely stand together, might scan the table for them), the newest candidates come from a
+backward scan of ``(tenant_id, seq)`` over at most ``SearchBounds.recent_rows`` rows, so neither
 path visits every match of a common word.
 
 The tenant is matched in every query (``tenant_id`` checked on every candidate row as well).
@@ -71,7 +73,7 @@ class SearchBounds:
     candidates: int = MAX_CANDIDATES  # matches ranked at most, the newest
     buckets: int = 4  # SQLite: a confined search reads the newest 4 buckets (65,536 positions),
     walk_budget: int = 1 << 17  # and no more buckets than this many (row, word) steps are worth
-    probe_limit: int = 10_000  # SQLite: a word with fewer matches than this bounds any walk it drives
+    probe_limit: int = 5_000  # a word with fewer matches than this bounds any walk it drives
     recent_rows: int = 20_000  # PostgreSQL: the newest rows a common query's candidates come from
 
 
@@ -381,7 +383,7 @@ def _pg_filters(entity_type: bool, entity_id: bool) -> str:
     )
 
 
-def _pg_statements(entity_type: bool, entity_id: bool) -> tuple[sa.TextClause, sa.TextClause]:
+def _pg_statements(entity_type: bool, entity_id: bool) -> tuple[sa.TextClause, sa.TextClause, sa.TextClause]:
     filters = _pg_filters(entity_type, entity_id)
     # Any MAX_CANDIDATES + 1 matches, by the GIN index, in no order: the heap scan stops there.
     some = sa.text(
@@ -393,12 +395,49 @@ def _pg_statements(entity_type: bool, entity_id: bool) -> tuple[sa.TextClause, s
         "SELECT r.comment_id, r.seq, ts_rank(r.document, q.query) AS rank FROM "
         f"{_QUERY}, (SELECT s.comment_id, s.seq, s.document FROM comment_search s"
         f" WHERE s.tenant_id = :tenant_id {filters}ORDER BY s.seq DESC LIMIT :recent) AS r"
-        " WHERE r.document @@ q.query ORDER BY r.seq DESC LIMIT :ranked"
+        " WHERE r.document @@ q.query ORDER BY r.seq DESC LIMIT :candidates"
     )
-    return some, newest
+    # Whether those newest rows were all the rows there are (then the answer is exact).
+    rows = sa.text(
+        "SELECT count(*) FROM (SELECT 1 FROM comment_search s"
+        f" WHERE s.tenant_id = :tenant_id {filters}LIMIT :recent) AS scanned"
+    )
+    return some, newest, rows
 
 
 _PG_SEARCHES = {(t, i): _pg_statements(t, i) for t in (False, True) for i in (False, True)}
+
+
+def _pg_probe_statement(words: int) -> sa.TextClause:
+    """As SQLite's probes: how many of the tenant's rows hold each word, counted to the limit."""
+    config = f"({_TENANT_CONFIG})::regconfig"
+    counts = ", ".join(
+        f"(SELECT count(*) FROM (SELECT 1 FROM comment_search s WHERE s.tenant_id = :tenant_id"
+        f" AND s.document @@ plainto_tsquery({config}, :w{i}) LIMIT :probe_limit) AS p{i})"
+        for i in range(words)
+    )
+    return sa.text(f"SELECT {counts}")
+
+
+_PG_PROBES = {n: _pg_probe_statement(n) for n in range(1, MAX_TERMS + 1)}
+
+
+async def _all_common(
+    connection: AsyncConnection, tenant_id: str, search: SearchQuery, probe_limit: int
+) -> bool:
+    """Whether some alternative of several words (or an exclusion) has only common words: the
+    planner cannot know they rarely stand together, and may scan the table to find out."""
+    risky = _walks(search)
+    if not risky:
+        return False
+    words = sorted(set().union(*risky))
+    params: dict[str, Any] = {f"w{i}": word for i, word in enumerate(words)}
+    params.update(tenant_id=tenant_id, probe_limit=probe_limit)
+    counts = (await connection.execute(_PG_PROBES[len(words)], params)).one()
+    common = {word for word, count in zip(words, counts, strict=True) if count >= probe_limit}
+    return any(alternative <= common for alternative in risky)
+
+
 _PG_HEADLINES = sa.text(
     f"SELECT s.comment_id, ts_headline(q.cfg, s.content, q.query, '{_HEADLINE}') AS snippet"
     f" FROM {_QUERY}, comment_search s"
@@ -417,18 +456,24 @@ async def search_postgres(
     offset: int,
     bounds: SearchBounds = BOUNDS,
 ) -> tuple[list[IndexMatch], SearchWindow]:
-    some, newest = _PG_SEARCHES[(entity_type is not None, entity_id is not None)]
+    some, newest, scanned = _PG_SEARCHES[(entity_type is not None, entity_id is not None)]
     params: dict[str, Any] = {"tenant_id": tenant_id, "q": search.to_websearch()}
     if entity_type is not None:
         params["entity_type"] = entity_type
     if entity_id is not None:
         params["entity_id"] = entity_id
-    rows = (await connection.execute(some, {**params, "candidates": bounds.candidates + 1})).all()
-    window = SearchWindow(min(len(rows), bounds.candidates), len(rows) > bounds.candidates)
+    if await _all_common(connection, tenant_id, search, bounds.probe_limit):
+        window = SearchWindow(0, True)  # straight to the newest rows: no plan can scan them all
+    else:
+        rows = (await connection.execute(some, {**params, "candidates": bounds.candidates + 1})).all()
+        window = SearchWindow(min(len(rows), bounds.candidates), len(rows) > bounds.candidates)
     if window.more:
-        recent = {**params, "recent": bounds.recent_rows, "ranked": bounds.candidates}
+        recent = {**params, "recent": bounds.recent_rows, "candidates": bounds.candidates + 1}
         rows = (await connection.execute(newest, recent)).all()
-        window = SearchWindow(len(rows), True)
+        everything = {**params, "recent": bounds.recent_rows + 1}
+        beyond = (await connection.execute(scanned, everything)).scalar_one() > bounds.recent_rows
+        window = SearchWindow(min(len(rows), bounds.candidates), beyond or len(rows) > bounds.candidates)
+        rows = rows[: bounds.candidates]
     ranked = sorted(rows, key=lambda row: (-float(row.rank), -int(row.seq)))[offset : offset + limit]
     if not ranked:
         return [], window

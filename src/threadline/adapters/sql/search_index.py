@@ -371,9 +371,14 @@ class PostgresSearchIndex(SearchIndexWriter):
 
 
 _HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=24, MinWords=8, MaxFragments=2"
+# The configuration is a parameter, not a subquery, so that in a custom plan the tsquery is a
+# constant the planner estimates from the column's statistics (a generic plan cannot: it takes
+# every word for a rare one and builds a GIN bitmap of half a million rows for a common one).
 _QUERY = (
-    "(SELECT cfg, websearch_to_tsquery(cfg, :q) AS query"
-    f" FROM (SELECT {_TENANT_CONFIG}::regconfig AS cfg) AS tenant_config) AS q"
+    "(SELECT CAST(:cfg AS regconfig) AS cfg, websearch_to_tsquery(CAST(:cfg AS regconfig), :q) AS query) AS q"
+)
+_PG_PLANNING = sa.text(
+    f"SELECT set_config('plan_cache_mode', 'force_custom_plan', true) AS mode, {_TENANT_CONFIG} AS cfg"
 )
 
 
@@ -410,10 +415,9 @@ _PG_SEARCHES = {(t, i): _pg_statements(t, i) for t in (False, True) for i in (Fa
 
 def _pg_probe_statement(words: int) -> sa.TextClause:
     """As SQLite's probes: how many of the tenant's rows hold each word, counted to the limit."""
-    config = f"({_TENANT_CONFIG})::regconfig"
     counts = ", ".join(
         f"(SELECT count(*) FROM (SELECT 1 FROM comment_search s WHERE s.tenant_id = :tenant_id"
-        f" AND s.document @@ plainto_tsquery({config}, :w{i}) LIMIT :probe_limit) AS p{i})"
+        f" AND s.document @@ plainto_tsquery(CAST(:cfg AS regconfig), :w{i}) LIMIT :probe_limit) AS p{i})"
         for i in range(words)
     )
     return sa.text(f"SELECT {counts}")
@@ -423,7 +427,7 @@ _PG_PROBES = {n: _pg_probe_statement(n) for n in range(1, MAX_TERMS + 1)}
 
 
 async def _all_common(
-    connection: AsyncConnection, tenant_id: str, search: SearchQuery, probe_limit: int
+    connection: AsyncConnection, tenant_id: str, config: str, search: SearchQuery, probe_limit: int
 ) -> bool:
     """Whether some alternative of several words (or an exclusion) has only common words: the
     planner cannot know they rarely stand together, and may scan the table to find out."""
@@ -432,7 +436,7 @@ async def _all_common(
         return False
     words = sorted(set().union(*risky))
     params: dict[str, Any] = {f"w{i}": word for i, word in enumerate(words)}
-    params.update(tenant_id=tenant_id, probe_limit=probe_limit)
+    params.update(tenant_id=tenant_id, cfg=config, probe_limit=probe_limit)
     counts = (await connection.execute(_PG_PROBES[len(words)], params)).one()
     common = {word for word, count in zip(words, counts, strict=True) if count >= probe_limit}
     return any(alternative <= common for alternative in risky)
@@ -457,12 +461,14 @@ async def search_postgres(
     bounds: SearchBounds = BOUNDS,
 ) -> tuple[list[IndexMatch], SearchWindow]:
     some, newest, scanned = _PG_SEARCHES[(entity_type is not None, entity_id is not None)]
-    params: dict[str, Any] = {"tenant_id": tenant_id, "q": search.to_websearch()}
+    # In this read's transaction only: plan each statement for its own words.
+    config = (await connection.execute(_PG_PLANNING, {"tenant_id": tenant_id})).one().cfg
+    params: dict[str, Any] = {"tenant_id": tenant_id, "cfg": config, "q": search.to_websearch()}
     if entity_type is not None:
         params["entity_type"] = entity_type
     if entity_id is not None:
         params["entity_id"] = entity_id
-    if await _all_common(connection, tenant_id, search, bounds.probe_limit):
+    if await _all_common(connection, tenant_id, config, search, bounds.probe_limit):
         window = SearchWindow(0, True)  # straight to the newest rows: no plan can scan them all
     else:
         rows = (await connection.execute(some, {**params, "candidates": bounds.candidates + 1})).all()

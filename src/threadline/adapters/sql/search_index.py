@@ -73,8 +73,8 @@ class SearchBounds:
     candidates: int = MAX_CANDIDATES  # matches ranked at most, the newest
     buckets: int = 4  # SQLite: a confined search reads the newest 4 buckets (65,536 positions),
     walk_budget: int = 1 << 17  # and no more buckets than this many (row, word) steps are worth
-    probe_limit: int = 5_000  # a word with fewer matches than this bounds any walk it drives
-    recent_rows: int = 20_000  # PostgreSQL: the newest rows a common query's candidates come from
+    probe_limit: int = 2_000  # a word with fewer matches than this bounds any walk it drives
+    recent_rows: int = 10_000  # PostgreSQL: the newest rows a common query's candidates come from
 
 
 BOUNDS = SearchBounds()

@@ -26,6 +26,7 @@ from benchmarks.seeding.plan import MIX_THREADS, SCALE_SIZES
 from benchmarks.servers import running, serve, start, wait_ready
 from benchmarks.workloads import Workload, selected
 from benchmarks.wrk import Run, lines_file, measure
+from threadline.cli.seeding import WORDS
 
 
 def page_path(prefix: str, entity: int = 0, extra: str = "") -> str:
@@ -111,10 +112,17 @@ def run_backend(backend: Backend) -> tuple[list[Run], dict[str, Any]]:
         if selected(w.COUNTS):
             counts = "/v1/counts?entity_type=post&" + "&".join(f"entity_id=mix-{i}" for i in range(50))
             read(w.COUNTS, [counts], 16)
+        common = [f"/v1/search?q={w}" for w in ("performance", "release", "design", "question")]
         if selected(w.SEARCH_COMMON):
-            # last on this server: requests wrk abandons at the end keep it busy for a while
-            common = [f"/v1/search?q={w}" for w in ("performance", "release", "design", "question")]
             read(w.SEARCH_COMMON, common, 2, timeout=120)
+        if selected(w.SEARCH_COMMON_THREAD):
+            read(w.SEARCH_COMMON_THREAD, [f"{path}&entity_type=post&entity_id=mix-1" for path in common], 16)
+        if selected(w.SEARCH_PHRASE):
+            phrases = [f"/v1/search?q=%22{a}+{b}%22" for a, b in (("great", "point"), ("bug", "fix"))]
+            read(w.SEARCH_PHRASE, phrases, 16)
+        if selected(w.SEARCH_PATHOLOGICAL):
+            twelve = "+".join(WORDS[:12])  # seeded words: each common, all twelve together rare
+            read(w.SEARCH_PATHOLOGICAL, [f"/v1/search?q={twelve}"], 16)
 
     if selected(w.UNCACHED_PAGE, w.DEEP_PAGE, *(w.first_page(size) for size in SCALE_SIZES)):
         console.rule(f"[bold]{name}[/]: cache off (THREADLINE_CACHE_ENABLED=false)")

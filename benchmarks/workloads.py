@@ -26,6 +26,9 @@ SEARCH_SELECTIVE = Workload("search_selective", "7 search, selective term (tenan
 SEARCH_SELECTIVE_THREAD = Workload("search_selective_thread", "7 search, selective term (one thread)")
 COUNTS = Workload("counts", "7 counts (50 entities)")
 SEARCH_COMMON = Workload("search_common", "7 search, common word (~half the table)")
+SEARCH_COMMON_THREAD = Workload("search_common_thread", "7 search, common word (one thread)")
+SEARCH_PHRASE = Workload("search_phrase", "7 search, phrase of two common words")
+SEARCH_PATHOLOGICAL = Workload("search_pathological", "7 search, 12 common words ANDed")
 CEILING = Workload("ceiling", "ceiling: bare ASGI, same bytes")
 
 

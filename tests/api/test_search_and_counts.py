@@ -19,7 +19,15 @@ async def test_search_finds_live_comments_with_a_highlighted_snippet(api: Api) -
     assert "<mark>fox</mark>" in found["snippet"]
     assert isinstance(found["rank"], float)
     assert set(found) == NODE_FIELDS | {"snippet", "rank"}
-    assert result["meta"] == {"page": 1, "limit": 20, "total": 1, "total_pages": 1, "next_cursor": None}
+    assert result["meta"] == {
+        "page": 1,
+        "limit": 20,
+        "total": 1,
+        "total_pages": 1,
+        "next_cursor": None,
+        "more_results": False,
+        "hint": None,
+    }
 
 
 async def test_every_word_must_match_in_any_case(api: Api) -> None:
@@ -170,6 +178,8 @@ async def test_a_query_without_words_finds_nothing(api: Api, q: str) -> None:
         ({"q": "a", "page": "1001"}, 422, "validation_failed"),
         ({"q": "a", "entity_type": "Bad Type"}, 422, "invalid_entity"),
         ({"q": "a", "entity_id": ""}, 422, "invalid_entity"),
+        ({"q": " ".join(f"w{n}" for n in range(13))}, 422, "search_query_too_complex"),
+        ({"q": " or ".join(f"w{n}" for n in range(9))}, 422, "search_query_too_complex"),
     ],
 )
 async def test_bad_search_parameters_are_problems(

@@ -181,6 +181,9 @@ class CommentViewWriterContract(Writers):
 
     async def test_a_comment_is_searchable_from_indexing_until_removal(self, read_model: ReadModel) -> None:
         async with read_model.store.transaction() as tx:
+            # A comment is indexed once its row exists: the row's created_seq places it in time.
+            await tx.views.insert(view_row(ACME, "c1", seq=1))
+            await tx.views.insert(view_row(GLOBEX, "c1", seq=2))
             await tx.views.index_for_search(ACME, "c1", "post", "p1", "hello world")
             await tx.views.index_for_search(GLOBEX, "c1", "post", "p1", "hello world")
             await tx.commit()

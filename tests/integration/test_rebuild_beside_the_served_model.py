@@ -17,6 +17,7 @@ from tests.conftest import ActorFactory
 from tests.integration.helpers import post, read_model_snapshot
 from threadline.adapters.sql.shadow_read_model import SHADOW_SCHEMA, SqliteShadows
 from threadline.bootstrap import Threadline
+from threadline.domain.search_query import parse_search_query
 from threadline.domain.tenant import Tenant
 from threadline.settings import Settings
 
@@ -67,6 +68,7 @@ async def test_what_is_posted_during_a_rebuild_is_served_after_the_switch(
     container: Threadline, tenant: Tenant, make_actor: ActorFactory
 ) -> None:
     ids = await seeded(container, make_actor)
+    newcomer = await container.tenants.create("newcomer")  # its first comment comes mid-rebuild
     await container.start_projector()  # the live projector runs all along, as in `serve`
     container.projector.batch_size = 3
     bob = make_actor("bob")
@@ -76,6 +78,9 @@ async def test_what_is_posted_during_a_rebuild_is_served_after_the_switch(
     async def poster() -> None:
         while not done.is_set() and len(posted) < 20:
             posted.append(await post(container, bob, f"during {len(posted)}", entity=THREADS[0]))
+            if len(posted) == 3:
+                carol = make_actor("carol", tenant_id=newcomer.id)
+                await post(container, carol, "a walrus arrives", entity=THREADS[0])
             await asyncio.sleep(0.01)
 
     posting = asyncio.create_task(poster())
@@ -95,6 +100,10 @@ async def test_what_is_posted_during_a_rebuild_is_served_after_the_switch(
         assert await container.reader.by_id(tenant.id, comment_id) is not None, comment_id
     counts = await container.reader.counts(tenant.id, "post", [THREADS[0][1]])
     assert counts == {THREADS[0][1]: PER_THREAD + len(posted)}
+    hits, _ = await container.reader.search(
+        newcomer.id, parse_search_query("walrus"), entity_type=None, entity_id=None, limit=10, offset=0
+    )
+    assert [hit.content for hit in hits] == ["a walrus arrives"]  # its search index came along
     served = await read_model_snapshot(container)
     await container.rebuild_read_model()  # from a quiet log: the same read model again
     assert await read_model_snapshot(container) == served

@@ -105,9 +105,15 @@ class SearchHit(Comment):
     rank: float
 
 
+class SearchMeta(PageMeta):
+    total: int = Field(description="Matches considered: all of them, or the newest 1,000 when more matched")
+    more_results: bool = Field(description="More comments matched than were considered")
+    hint: str | None = Field(description="How to narrow a search that matched too much")
+
+
 class SearchPage(BaseModel):
     data: list[SearchHit]
-    meta: PageMeta
+    meta: SearchMeta
 
 
 UNKNOWN_COUNT = (

@@ -40,7 +40,7 @@ from threadline.application.ports.query import (
     ThreadNode,
     ThreadSummary,
 )
-from threadline.domain.search_query import SearchQuery
+from threadline.domain.search_query import SearchQuery, SearchWindow
 
 _c = comment_view.c
 # In ``CommentRow``'s field order, so a row is built from the result tuple by its constructor alone.
@@ -223,7 +223,7 @@ class SqlCommentReader:
         entity_id: str | None,
         limit: int,
         offset: int,
-    ) -> tuple[list[SearchHit], int]:
+    ) -> tuple[list[SearchHit], SearchWindow]:
         async with self._connect() as connection:
             search = search_fts5 if connection.dialect.name == "sqlite" else search_postgres
             hits, total = await search(

@@ -311,15 +311,27 @@ prepared_comments = sa.Table(
     sa.Column("body", sa.LargeBinary, nullable=False),
 )
 
+# SQLite's search index gives each tenant a range of FTS5 rowids (``search_index.py``): the slot
+# is the range's number, handed out when the tenant's first comment is indexed, and kept by a
+# rebuild. PostgreSQL's index does not need it (the table stays so both dialects have one schema).
+search_tenants = sa.Table(
+    "search_tenants",
+    read_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("slot", sa.Integer, nullable=False, unique=True),
+)
+
 # Tables that describe the world rather than project the log: a rebuild keeps them.
-PRESERVED_BY_REBUILD = ("projection_checkpoints", "search_settings", "view_totals")
+# (A tenant's search slot is a layout, not projected state: a redacted log may index less.)
+PRESERVED_BY_REBUILD = ("projection_checkpoints", "search_settings", "search_tenants", "view_totals")
 
 # The search index is dialect-specific (SQLite FTS5, PostgreSQL tsvector + GIN), created by the
 # read migrations; a plain table object for queries.
 comment_search = sa.table(
     "comment_search",
     sa.column("content"),
-    sa.column("tenant_key"),
+    sa.column("scope"),  # SQLite: thread, entity and recency-bucket tokens
+    sa.column("seq"),  # PostgreSQL: the comment's created_seq
     sa.column("tenant_id"),
     sa.column("comment_id"),
     sa.column("entity_type"),

@@ -52,15 +52,19 @@ SHADOW_SCHEMA = "threadline_rebuild"
 RETIRED_SCHEMA = "threadline_retired"
 VERSION_TABLE = "alembic_version_read"
 CHECKPOINTS = "projection_checkpoints"
-# Not derived from the log: they stay with the served read model and are never rebuilt.
+# What a rebuild starts from rather than rebuilds (``PRESERVED_BY_REBUILD``): on PostgreSQL the
+# live tables themselves, shared with the live projector; on SQLite a snapshot in the shadow.
 KEPT = tuple(name for name in PRESERVED_BY_REBUILD if name != CHECKPOINTS)
+# Of those, what is written outside the projector: the live rows are the truth, never replaced.
+# (A SQLite shadow's search slots, by contrast, go with the search index it built with them.)
+LIVE_OWNED = ("search_settings", "view_totals")
 SQLITE_SHADOW_SUFFIX = ".rebuild"
 
 
-def _moved(names: list[str]) -> list[str]:
+def _moved(names: list[str], keep: tuple[str, ...] = KEPT) -> list[str]:
     """The tables a switch replaces, checkpoints first (the live projector's first lock)."""
-    keep = {VERSION_TABLE, *KEPT}
-    rest = sorted(name for name in names if name not in keep and name != CHECKPOINTS)
+    kept = {VERSION_TABLE, *keep}
+    rest = sorted(name for name in names if name not in kept and name != CHECKPOINTS)
     return [CHECKPOINTS, *rest] if CHECKPOINTS in names else rest
 
 
@@ -205,15 +209,15 @@ class SqliteShadow:
         connection.execute(f"UPDATE main.{CHECKPOINTS} SET position = position WHERE 0")
 
     def _copy_all(self, connection: sqlite3.Connection) -> None:
-        for name, columns in _sqlite_tables(connection):
-            _copy(connection, name, columns)
+        for name, columns, virtual in _sqlite_tables(connection):
+            _copy(connection, name, columns, virtual)
         connection.execute("COMMIT")
 
     async def close(self) -> None:
         await self._shadow.dispose()
 
 
-def _sqlite_tables(connection: sqlite3.Connection) -> list[tuple[str, list[str]]]:
+def _sqlite_tables(connection: sqlite3.Connection) -> list[tuple[str, list[str], bool]]:
     """The shadow's tables a switch copies: every table and virtual table (the search index),
     but not a virtual table's own storage, the migrations' version or the kept tables."""
     rows = connection.execute(
@@ -221,22 +225,31 @@ def _sqlite_tables(connection: sqlite3.Connection) -> list[tuple[str, list[str]]
     ).fetchall()
     virtual = {name for name, sql in rows if sql.upper().startswith("CREATE VIRTUAL TABLE")}
     storage = {name for name, _ in rows if any(name.startswith(f"{v}_") for v in virtual)}
-    names = _moved([name for name, _ in rows if name not in storage])
+    names = _moved([name for name, _ in rows if name not in storage], LIVE_OWNED)
     return [
-        (name, [str(column[1]) for column in connection.execute(f'PRAGMA rebuild.table_info("{name}")')])
+        (
+            name,
+            [str(column[1]) for column in connection.execute(f'PRAGMA rebuild.table_info("{name}")')],
+            name in virtual,
+        )
         for name in names
     ]
 
 
-def _copy(connection: sqlite3.Connection, name: str, columns: list[str]) -> None:
-    listed = ", ".join(f'"{column}"' for column in columns)
+def _copy(connection: sqlite3.Connection, name: str, columns: list[str], virtual: bool) -> None:
+    # A virtual table's rowid is not among its columns, and the search index's rowids mean
+    # something (each tenant's range): copied too.
+    listed = ", ".join(["rowid"] * virtual + [f'"{column}"' for column in columns])
     chosen = ", ".join(
-        # views counted while the shadow was built come from the totals
-        "COALESCE((SELECT t.views FROM main.view_totals t"
-        " WHERE t.tenant_id = s.tenant_id AND t.comment_id = s.id), s.view_count)"
-        if name == "comment_view" and column == "view_count"
-        else f's."{column}"'
-        for column in columns
+        ["s.rowid"] * virtual
+        + [
+            # views counted while the shadow was built come from the totals
+            "COALESCE((SELECT t.views FROM main.view_totals t"
+            " WHERE t.tenant_id = s.tenant_id AND t.comment_id = s.id), s.view_count)"
+            if name == "comment_view" and column == "view_count"
+            else f's."{column}"'
+            for column in columns
+        ]
     )
     if name == CHECKPOINTS:  # other projections' checkpoints stay as they are
         connection.execute(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from threadline.application.client_comment import ClientComment
-from threadline.domain.search_query import SearchQuery
+from threadline.domain.search_query import SearchQuery, SearchWindow
 
 
 class PageCache(Protocol):
@@ -182,7 +182,7 @@ class CommentReader(Protocol):
         entity_id: str | None,
         limit: int,
         offset: int,
-    ) -> tuple[list[SearchHit], int]: ...
+    ) -> tuple[list[SearchHit], SearchWindow]: ...
 
     async def projection_position(self, name: str) -> int: ...
 

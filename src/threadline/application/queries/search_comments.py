@@ -1,4 +1,9 @@
-"""Full-text search over a tenant's live comments, ranked, with a highlighted snippet."""
+"""Full-text search over a tenant's live comments, ranked, with a highlighted snippet.
+
+A search is bounded (``domain/search_query.py``): the newest ``MAX_CANDIDATES`` matches at most
+are ranked and paged, and the answer says so instead of pretending to a total it never counted:
+``total`` is the number of matches considered, ``more_results`` whether others matched beyond
+them, and ``hint`` what to do about it."""
 
 from __future__ import annotations
 
@@ -33,7 +38,7 @@ async def search_comments(
         valid_entity_type(entity_type)
     if entity_id is not None:
         valid_entity_id(entity_id)
-    hits, total = await reader.search(
+    hits, window = await reader.search(
         tenant_id, query, entity_type=entity_type, entity_id=entity_id, limit=limit, offset=(page - 1) * limit
     )
     return SearchResults(
@@ -41,8 +46,10 @@ async def search_comments(
         {
             "page": page,
             "limit": limit,
-            "total": total,
-            "total_pages": (total + limit - 1) // limit,
+            "total": window.counted,
+            "total_pages": (window.counted + limit - 1) // limit,
             "next_cursor": None,
+            "more_results": window.more,
+            "hint": window.hint,
         },
     )

@@ -29,10 +29,12 @@ from threadline.adapters.sql.search_index import set_search_config
 from threadline.adapters.sql.tenant_directory import SqlTenantDirectory
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from threadline.adapters.sql.user_data import SqlUserData
+from threadline.application.command_batches import CommandBatcher
 from threadline.application.command_runner import CommandPolicy, CommandRunner
 from threadline.application.ports.cross_cutting import RateLimiter, ViewCounter
 from threadline.application.ports.query import PageCache
 from threadline.application.projection.projector import ProjectionSignal, Projector
+from threadline.application.writer_turns import WriterTurns
 from threadline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,7 @@ class Threadline:
     verifier: TokenVerifier
     signal: ProjectionSignal
     views: ViewCounter
+    turns: WriterTurns | None = None
     user_data: SqlUserData | None = None
     moderation: SqlModerationReader | None = None
     rate_limiter: RateLimiter | None = None
@@ -111,7 +114,11 @@ class Threadline:
         ]
 
     async def flush_views(self) -> None:
-        await self.projection_store.add_views(await self.views.drain())
+        counts = await self.views.drain()
+        if not counts:
+            return
+        async with self.turns.turn() if self.turns is not None else contextlib.nullcontext():
+            await self.projection_store.add_views(counts)
 
     async def _flush_views_forever(self) -> None:
         while not self._stop.is_set():
@@ -206,6 +213,17 @@ def build(settings: Settings) -> Threadline:
     events = SqlEventReader(write_db.reader)
     projection_store = SqlProjectionStore(read_db.writer)
     tenants = SqlTenantDirectory(write_db.writer)
+    policy = CommandPolicy(max_reply_depth=settings.max_reply_depth)
+    uow_factory = SqlUnitOfWorkFactory(write_db.writer)
+    # SQLite with the read model in the same file: commands, the projector and the view flusher
+    # share one writer connection, and take turns on it (application/writer_turns.py).
+    turns = WriterTurns() if write_db.is_sqlite and read_db is write_db else None
+    batcher = None
+    if settings.command_batch_size > 1:
+        writers = settings.command_batch_writers or (1 if write_db.is_sqlite else 2)
+        batcher = CommandBatcher(
+            uow_factory, policy, max_batch=settings.command_batch_size, writers=writers, turns=turns
+        )
     return Threadline(
         settings=settings,
         write_db=write_db,
@@ -213,11 +231,13 @@ def build(settings: Settings) -> Threadline:
         bus=bus,
         cache=cache,
         runner=CommandRunner(
-            uow_factory=SqlUnitOfWorkFactory(write_db.writer),
+            uow_factory=uow_factory,
             bus=bus,
-            policy=CommandPolicy(max_reply_depth=settings.max_reply_depth),
+            policy=policy,
             retries=settings.command_retries,
             is_transient=is_transient,
+            batcher=batcher,
+            turns=turns,
         ),
         events=events,
         projection_store=projection_store,
@@ -228,6 +248,8 @@ def build(settings: Settings) -> Threadline:
             cache=cache,
             signal=signal,
             batch_size=settings.projector_batch_size,
+            turns=turns,
+            busy_batch_size=settings.projector_busy_batch_size,
         ),
         reader=SqlCommentReader(router),
         router=router,
@@ -235,6 +257,7 @@ def build(settings: Settings) -> Threadline:
         verifier=TokenVerifier(tenants, leeway_seconds=settings.token_leeway_seconds),
         signal=signal,
         views=views,
+        turns=turns,
         user_data=SqlUserData(write_db.reader, read_db.reader),
         moderation=SqlModerationReader(router),
         rate_limiter=_rate_limiter(settings),

@@ -19,6 +19,9 @@ THREADLINE = str(BIN / "threadline")
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 RESEED = os.environ.get("BENCH_RESEED", "") not in ("", "0")
 BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgres").split(",")
+# BENCH_ONLY=writes,mixed: only these workloads (ids from workloads.py; the read ceiling always
+# runs when a read workload does, the write ceiling when the writes do)
+ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
 REDIS_PREFIX = "threadline-bench:"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from benchmarks.config import MIXED_DURATION
+from benchmarks.config import MIXED_DURATION, ONLY
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,12 @@ SEARCH_SELECTIVE_THREAD = Workload("search_selective_thread", "7 search, selecti
 COUNTS = Workload("counts", "7 counts (50 entities)")
 SEARCH_COMMON = Workload("search_common", "7 search, common word (~half the table)")
 CEILING = Workload("ceiling", "ceiling: bare ASGI, same bytes")
+WRITE_CEILING = Workload("write_ceiling", "ceiling: create transactions, raw driver")
+
+
+def selected(workload: Workload) -> bool:
+    """Whether BENCH_ONLY (empty: everything) asks for this workload."""
+    return not ONLY or workload.id in ONLY or (workload.id.startswith("first_page_") and "first_page" in ONLY)
 
 
 def first_page(size: int) -> Workload:

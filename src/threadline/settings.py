@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     fast_reads: bool = Field(
         default=True, description="Answer cached anonymous thread pages in front of the framework"
     )
+    fast_commands: bool = Field(
+        default=True, description="Run creates, replies and likes in front of the framework"
+    )
     cache_comment_ttl_seconds: float = 300.0
     cache_tree_ttl_seconds: float = 60.0
     cache_max_entries: int = 20_000

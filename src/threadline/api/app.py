@@ -11,6 +11,7 @@ from starlette.types import ASGIApp
 
 from threadline import __version__
 from threadline.api.cors import TenantCors
+from threadline.api.fast_commands import FastCommands
 from threadline.api.fast_reads import FastThreadReads
 from threadline.api.middleware import BodySizeLimit, SecurityHeaders
 from threadline.api.problems import install_problem_handlers
@@ -21,10 +22,14 @@ from threadline.settings import Settings
 
 def create_service(settings: Settings | None = None, container: Threadline | None = None) -> ASGIApp:
     """The application as served: the API, with cached anonymous thread pages answered in front
-    of the framework (``THREADLINE_FAST_READS``, on by default)."""
+    of the framework (``THREADLINE_FAST_READS``, on by default), and creates, replies and likes
+    too (``THREADLINE_FAST_COMMANDS``)."""
     app = create_app(settings, container)
     threadline: Threadline = app.state.threadline
-    return FastThreadReads(app, threadline) if threadline.settings.fast_reads else app
+    served: ASGIApp = app
+    if threadline.settings.fast_commands:
+        served = FastCommands(served, threadline)
+    return FastThreadReads(served, threadline) if threadline.settings.fast_reads else served
 
 
 def create_app(settings: Settings | None = None, container: Threadline | None = None) -> FastAPI:

@@ -26,6 +26,7 @@ from threadline.application.commands.create_comment import create_comment
 from threadline.application.commands.hard_delete_comment import hard_delete_comment
 from threadline.application.commands.like_comment import like_comment
 from threadline.application.ports.write import UnitOfWork
+from threadline.application.queries.read_your_writes import wait_for_position
 from threadline.bootstrap import Threadline
 from threadline.domain.commands import BanUser, CreateComment, HardDeleteComment, LikeComment
 from threadline.domain.errors import DomainError, ErrorKind, ParentNotFound, UserIsBanned
@@ -208,3 +209,35 @@ async def test_positions_stay_gap_free_and_in_commit_order_under_concurrency(
     logged = {e.position: e.comment_id for e in await container.events.read_after(0, 1000)}
     assert all(logged[outcome.position] == comment_id for comment_id, outcome in results)
     assert applied == sorted(logged), "each event applied once, in position order"
+
+
+async def test_under_a_flood_of_creates_the_projector_waits_for_one_batch_at_most(
+    container: Threadline, make_actor: ActorFactory
+) -> None:
+    """The embedded default's one writer: a projector turn asked for while hundreds of commands
+    are queued comes after the batch in progress, not after the queue; and a read of a position
+    written in the middle of the flood is answered caught up within read-your-writes' bound."""
+    turns = container.turns
+    if turns is None:
+        pytest.skip("only the embedded default shares one writer between commands and the projector")
+    batcher = _batcher(container)
+    await container.start_projector()
+    users = [make_actor(f"user-{i}") for i in range(16)]
+    flood = [
+        asyncio.create_task(run(container, users[i % 16], create_comment, _create(content=f"flood {i}")))
+        for i in range(600)
+    ]
+    await asyncio.sleep(0)  # every command is queued
+    waited: list[int] = []
+    while batcher.batches < 3 or not all(task.done() for task in flood[: len(flood) // 2]):
+        before = batcher.batches
+        async with turns.turn(projector=True):  # the projector's place in the queue
+            waited.append(batcher.batches - before)
+        await asyncio.sleep(0)
+    mine = await run(container, users[0], create_comment, _create(content="read me back"))
+    reached, _ = await wait_for_position(mine.position, container.reader.fresh(), container.signal, 2.0)
+    await asyncio.gather(*flood)
+
+    assert batcher.largest > 1, "the flood was batched"
+    assert waited and max(waited) <= 1, f"the projector waited behind {max(waited)} batches"
+    assert reached, "read-your-writes held during the flood"

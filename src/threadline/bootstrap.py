@@ -222,7 +222,12 @@ def build(settings: Settings) -> Threadline:
     if settings.command_batch_size > 1:
         writers = settings.command_batch_writers or (1 if write_db.is_sqlite else 2)
         batcher = CommandBatcher(
-            uow_factory, policy, max_batch=settings.command_batch_size, writers=writers, turns=turns
+            uow_factory,
+            policy,
+            max_batch=settings.command_batch_size,
+            writers=writers,
+            turns=turns,
+            is_transient=is_transient,
         )
     return Threadline(
         settings=settings,

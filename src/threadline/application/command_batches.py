@@ -5,7 +5,8 @@ and its flush. So while one batch is being written, the commands that arrive wai
 batch takes all of them (up to ``max_batch``) into one transaction:
 
 * each command runs in a savepoint: one that fails (a reply to a missing parent, a banned user,
-  a conflict) is undone alone and answered with its own error, the others carry on;
+  a conflict) is undone alone and answered with its own error, the others carry on; a lost
+  connection or an aborted transaction is the batch's failure, not the command's;
 * the events of every command that succeeded are appended at the end, in one ``append_batch``:
   one log-lock acquisition, positions in the batch's order, held only for the insert and the
   commit (taken earlier, the lock would be held while later commands wait for row locks held
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from types import TracebackType
@@ -67,8 +68,10 @@ class CommandBatcher:
         max_batch: int = 64,
         writers: int = 1,
         turns: WriterTurns | None = None,
+        is_transient: Callable[[BaseException], bool] = lambda error: False,
     ) -> None:
         self._uow_factory = uow_factory
+        self._is_transient = is_transient
         self._policy = policy
         self._max_batch = max(1, max_batch)
         self._max_writers = max(1, writers)
@@ -141,6 +144,10 @@ class CommandBatcher:
                     async with uow.savepoint():
                         decisions.append(await item.handler(item.command, item.ctx, shared, self._policy))
                 except Exception as error:
+                    if self._is_transient(error):
+                        # A lost connection or an aborted transaction is the batch's, not the
+                        # command's: every caller hears it, and each retries alone.
+                        raise
                     decisions.append(error)
             changed = [
                 (index, EventGroup(item.ctx.actor.tenant_id, decision.events, event_metadata(item.ctx)))

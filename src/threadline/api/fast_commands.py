@@ -126,9 +126,9 @@ class FastCommands:
             actor = await required_actor(await optional_actor(container, headers.get(b"authorization")))
         except (DomainError, TransportError):
             raise _Unusual() from None
-        path = scope["path"]
+        request = Request(scope)
         try:
-            actor = await command_actor(Request(scope), container, actor, headers.get(b"x-tenant-id"))
+            actor = await command_actor(request, container, actor, headers.get(b"x-tenant-id"))
             context = await command_context(
                 container, actor, correlation_id(headers.get(b"x-correlation-id"))
             )
@@ -136,13 +136,13 @@ class FastCommands:
             if name == "create":
                 return await endpoint(payload, context, container)
             return await endpoint(path_params["comment_id"], context, container)
-        except DomainError as error:
-            return domain_problem(error, path)
+        except DomainError as error:  # as the framework's handlers answer them (api/problems.py)
+            return domain_problem(error, request.url.path)
         except TransportError as error:
-            return transport_problem(error, path)
+            return transport_problem(error, request.url.path)
         except Exception:
-            log.exception("unexpected error on %s %s", scope["method"], path)
-            return problem(500, "internal_error", "an unexpected error occurred", instance=path)
+            log.exception("unexpected error on %s %s", scope["method"], request.url.path)
+            return problem(500, "internal_error", "an unexpected error occurred", instance=request.url.path)
 
 
 def _headers(scope: Scope) -> dict[bytes, str]:

@@ -19,12 +19,14 @@ from benchmarks.config import (
     PAGE,
     PORT_API,
     PORT_CEILING,
+    POSTGRES,
     console,
 )
 from benchmarks.lag import CheckpointWatcher, drain_projection, lag_probe
 from benchmarks.seeding.plan import MIX_THREADS, SCALE_SIZES
-from benchmarks.servers import running, serve, start, wait_ready
+from benchmarks.servers import Server, running, serve, start, wait_ready
 from benchmarks.workloads import Workload, selected
+from benchmarks.write_ceiling import postgres_ceiling, sqlite_ceiling
 from benchmarks.wrk import Run, lines_file, measure
 from threadline.cli.seeding import WORDS
 
@@ -47,6 +49,61 @@ def cursor_of_page(base: str, tenant_id: str, prefix: str, page: int) -> str:
     return path
 
 
+def mixed_run(
+    backend: Backend,
+    base: str,
+    tenant_id: str,
+    tokens: list[str],
+    tokens_file: str,
+    servers: list[Server],
+    extra: dict[str, Any],
+) -> Run:
+    """Workload 6, reads and writes at once, with the projection lag followed through it."""
+    watcher = CheckpointWatcher(backend)
+    lag_stop = lag_probe(base, tenant_id, tokens[0])
+    mixed = measure(
+        backend.name,
+        w.MIXED,
+        base,
+        "mixed.lua",
+        [tenant_id, tokens_file, "mix", str(MIX_THREADS)],
+        64,
+        MIXED_DURATION,
+    )
+    extra["lag_api"] = lag_stop()
+    extra["lag"] = watcher.finish()
+    mixed.rss_mib = {k: v for server in servers for k, v in server.rss().items()}
+    console.print(f"  projection lag (checkpoint vs recorded_at): {extra['lag']}")
+    console.print(f"  end-to-end lag (create, then GET by id until 200): {extra['lag_api']}")
+    console.print(f"  RSS after mixed (MiB): {mixed.rss_mib}")
+    return mixed
+
+
+def write_ceiling(backend: Backend, tenant_id: str, writes: Run) -> Run:
+    """The raw driver's creates at the writes' concurrency, on the same database, with no server
+    running (last in the run: its rows are in no one's way)."""
+    console.rule(f"[bold]{backend.name}[/]: write ceiling (create transactions on the raw driver)")
+    if backend.name == "sqlite":
+        rate = sqlite_ceiling(backend.write_db, tenant_id, DURATION)
+    else:
+        rate = postgres_ceiling(f"{POSTGRES}/{backend.write_db}", tenant_id, DURATION, writes.concurrency)
+    console.print(
+        f"  {rate:,.0f} creates/s; creates through HTTP: {writes.requests_per_second / rate:.1%} of it"
+    )
+    return Run(
+        backend=backend.name,
+        workload=w.WRITE_CEILING.label,
+        workload_id=w.WRITE_CEILING.id,
+        concurrency=writes.concurrency,
+        requests_per_second=rate,
+        p50_ms=0.0,
+        p99_ms=0.0,
+        max_ms=0.0,
+        errors=0,
+        detail={"requests": 0, "bytes": 0},
+    )
+
+
 def run_backend(backend: Backend) -> tuple[list[Run], dict[str, Any]]:
     """Every workload BENCH_ONLY selects (all by default), then the ceiling."""
     base = f"http://127.0.0.1:{PORT_API}"
@@ -56,12 +113,17 @@ def run_backend(backend: Backend) -> tuple[list[Run], dict[str, Any]]:
     extra: dict[str, Any] = {"tenant_id": tenant_id}
     name = backend.name
 
-    def read(workload: Workload, paths: list[str], concurrency: int, *, timeout: int = 10) -> Run:
+    def read(workload: Workload, paths: list[str], concurrency: int, *, timeout: int = 10) -> Run | None:
+        if not selected(workload):
+            return None
         paths_file = lines_file("paths.txt", paths)
         args = [tenant_id, paths_file]
         run = measure(name, workload, base, "read.lua", args, concurrency, DURATION, timeout=timeout)
         runs.append(run)
         return run
+
+    reads = [w.CACHED_PAGE, w.UNCACHED_PAGE, w.DEEP_PAGE, w.COUNTS, w.SEARCH_COMMON, w.SEARCH_SELECTIVE]
+    reads_selected = any(selected(workload) for workload in reads) or selected(w.first_page(0))
 
     console.rule(f"[bold]{name}[/]: cache on")
     servers = serve(backend, cache=True)
@@ -73,31 +135,15 @@ def run_backend(backend: Backend) -> tuple[list[Run], dict[str, Any]]:
         extra["page_roots"] = len(json.loads(body)["data"])
         for concurrency in (16, 64) if selected(w.CACHED_PAGE) else ():
             read(w.CACHED_PAGE, [page_path("page")], concurrency)
-        if selected(w.WRITES, w.MIXED):
+        if selected(w.WRITES):
             writes = measure(name, w.WRITES, base, "write.lua", [tokens_file, "w", "100"], 16, DURATION)
             runs.append(writes)
             # The writes leave a backlog for the projector: time its catch-up (its throughput under
             # no load), so the mixed run starts from a drained log and its lag is its own.
             extra["projection_drain_after_writes"] = drain_projection(backend)
             console.print(f"  projector catch-up after the writes: {extra['projection_drain_after_writes']}")
-            watcher = CheckpointWatcher(backend)
-            lag_stop = lag_probe(base, tenant_id, tokens[0])
-            mixed = measure(
-                name,
-                w.MIXED,
-                base,
-                "mixed.lua",
-                [tenant_id, tokens_file, "mix", str(MIX_THREADS)],
-                64,
-                MIXED_DURATION,
-            )
-            extra["lag_api"] = lag_stop()
-            extra["lag"] = watcher.finish()
-            mixed.rss_mib = {k: v for server in servers for k, v in server.rss().items()}
-            runs.append(mixed)
-            console.print(f"  projection lag (checkpoint vs recorded_at): {extra['lag']}")
-            console.print(f"  end-to-end lag (create, then GET by id until 200): {extra['lag_api']}")
-            console.print(f"  RSS after mixed (MiB): {mixed.rss_mib}")
+        if selected(w.MIXED):
+            runs.append(mixed_run(backend, base, tenant_id, tokens, tokens_file, servers, extra))
         # Seeded text uses 22 common words, each in about half of all comments; the writes and
         # the mixed run add comments ending in a counter, so a number is a selective term.
         selective = [f"/v1/search?q={n}" for n in (101, 202, 303, 404, 505)]
@@ -124,7 +170,8 @@ def run_backend(backend: Backend) -> tuple[list[Run], dict[str, Any]]:
             twelve = "+".join(WORDS[:12])  # seeded words: each common, all twelve together rare
             read(w.SEARCH_PATHOLOGICAL, [f"/v1/search?q={twelve}"], 16)
 
-    if selected(w.UNCACHED_PAGE, w.DEEP_PAGE, *(w.first_page(size) for size in SCALE_SIZES)):
+    cache_off = [w.UNCACHED_PAGE, w.DEEP_PAGE, *(w.first_page(size) for size in SCALE_SIZES)]
+    if selected(*cache_off):
         console.rule(f"[bold]{name}[/]: cache off (THREADLINE_CACHE_ENABLED=false)")
         servers = serve(backend, cache=False)
         with running(*servers):
@@ -135,8 +182,14 @@ def run_backend(backend: Backend) -> tuple[list[Run], dict[str, Any]]:
                 extra["deep_path"] = deep
                 read(w.DEEP_PAGE, [deep], 16)
             for size in SCALE_SIZES:
-                if selected(w.first_page(size)):
-                    read(w.first_page(size), [page_path(f"scale{size}")], 16)
+                read(w.first_page(size), [page_path(f"scale{size}")], 16)
+    writes_run = next((run for run in runs if run.workload_id == w.WRITES.id), None)
+    if not reads_selected:
+        if writes_run is not None:
+            ceiling_run = write_ceiling(backend, tenant_id, writes_run)
+            runs.append(ceiling_run)
+            writes_run.ceiling_ratio = writes_run.requests_per_second / ceiling_run.requests_per_second
+        return runs, extra
 
     console.rule(f"[bold]{name}[/]: ceiling (bare ASGI, {backend.workers} worker(s))")
     ceiling = start(
@@ -176,4 +229,9 @@ def run_backend(backend: Backend) -> tuple[list[Run], dict[str, Any]]:
             runs.append(run)
     for run in runs:
         run.ceiling_ratio = run.requests_per_second / ceilings.get(run.concurrency, ceilings[16])
+    if writes_run is not None:
+        # Creates are held to the write ceiling, not to a read's.
+        ceiling_run = write_ceiling(backend, tenant_id, writes_run)
+        runs.append(ceiling_run)
+        writes_run.ceiling_ratio = writes_run.requests_per_second / ceiling_run.requests_per_second
     return runs, extra

@@ -15,7 +15,10 @@ in-memory cache) and PostgreSQL + Redis (2 API workers and one `threadline proje
 Results: a rich table in the terminal and benchmarks/results/load[-quick].json. Any non-2xx
 answer or socket error during a run fails the suite (exit status 1) after the report.
 BENCH_QUICK=1: short runs and smaller data, for iteration. BENCH_BACKENDS=sqlite,postgres picks
-backends. Needs wrk (Debian: apt-get install wrk), and for the second backend PostgreSQL at
+backends; BENCH_ONLY=writes,mixed picks workloads by id (benchmarks/workloads.py). The writes are
+held to a write ceiling measured in the same run (benchmarks/write_ceiling.py: the same create
+transaction on the raw driver, last in the run, with no server up).
+Needs wrk (Debian: apt-get install wrk), and for the second backend PostgreSQL at
 BENCH_POSTGRES (postgresql://postgres@127.0.0.1:5432) and Redis at BENCH_REDIS
 (redis://127.0.0.1:6379/0).
 

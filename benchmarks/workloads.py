@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from benchmarks.config import MIXED_DURATION, WORKLOADS
+from benchmarks.config import MIXED_DURATION, ONLY
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ SEARCH_COMMON_THREAD = Workload("search_common_thread", "7 search, common word (
 SEARCH_PHRASE = Workload("search_phrase", "7 search, phrase of two common words")
 SEARCH_PATHOLOGICAL = Workload("search_pathological", "7 search, 12 common words ANDed")
 CEILING = Workload("ceiling", "ceiling: bare ASGI, same bytes")
+WRITE_CEILING = Workload("write_ceiling", "ceiling: create transactions, raw driver")
 
 
 def first_page(size: int) -> Workload:
@@ -39,4 +40,7 @@ def first_page(size: int) -> Workload:
 
 def selected(*workloads: Workload) -> bool:
     """Whether BENCH_ONLY asks for any of these workloads (every one, when it is unset)."""
-    return not WORKLOADS or any(workload.id in WORKLOADS for workload in workloads)
+    return not ONLY or any(
+        workload.id in ONLY or (workload.id.startswith("first_page_") and "first_page" in ONLY)
+        for workload in workloads
+    )

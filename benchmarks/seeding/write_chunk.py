@@ -12,6 +12,7 @@ position or touches the lock.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
@@ -181,6 +182,9 @@ class ChunkUnitOfWork:
 
     async def commit(self) -> None:
         return None
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        raise NotImplementedError("a chunk is stored whole or not at all: it has no savepoints")
 
     async def expect(self, tenant_id: str, comment_ids: Sequence[str]) -> None:
         await self._comments.expect(tenant_id, comment_ids)

@@ -33,6 +33,7 @@ from threadline.adapters.sql.shadow_read_model import shadow_read_models
 from threadline.adapters.sql.tenant_directory import SqlTenantDirectory
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from threadline.adapters.sql.user_data import SqlUserData
+from threadline.application.command_batches import CommandBatcher
 from threadline.application.command_runner import CommandPolicy, CommandRunner
 from threadline.application.live_counts_keeper import LiveCountsKeeper
 from threadline.application.ports.cross_cutting import RateLimiter, ViewCounter
@@ -43,6 +44,7 @@ from threadline.application.projection.prepared_pages import PagePreparer, Viewe
 from threadline.application.projection.projector import COMMENTS_PROJECTION, ProjectionSignal, Projector
 from threadline.application.projection.rebuild import RebuildOutcome, rebuild_read_model
 from threadline.application.queries.thread_page import DEFAULT_SHAPE
+from threadline.application.writer_turns import WriterTurns
 from threadline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ class Threadline:
     signal: ProjectionSignal
     views: ViewCounter
     shadows: ShadowReadModels | None = None
+    turns: WriterTurns | None = None
     user_data: SqlUserData | None = None
     moderation: SqlModerationReader | None = None
     rate_limiter: RateLimiter | None = None
@@ -158,9 +161,15 @@ class Threadline:
 
     async def flush_views(self) -> None:
         counted = await self.views.drain()
-        await self.projection_store.add_views(counted)
+        if not counted:
+            return
+        # Sharing the writer with commands (the embedded default): the flush and the refresh of
+        # viewed pages each wait for a turn on it, as the projector's batches do.
+        async with self.turns.turn() if self.turns is not None else contextlib.nullcontext():
+            await self.projection_store.add_views(counted)
         if self.viewed_pages is not None:
-            await self.viewed_pages.refresh(counted)
+            async with self.turns.turn() if self.turns is not None else contextlib.nullcontext():
+                await self.viewed_pages.refresh(counted)
 
     async def _flush_views_forever(self) -> None:
         while not self._stop.is_set():
@@ -264,6 +273,22 @@ def build(settings: Settings) -> Threadline:
     keeper = None
     if live_counts is not None:
         keeper = LiveCountsKeeper(live_counts, SqlCountsSource(read_db.reader, COMMENTS_PROJECTION))
+    policy = CommandPolicy(max_reply_depth=settings.max_reply_depth)
+    uow_factory = SqlUnitOfWorkFactory(write_db.writer)
+    # SQLite with the read model in the same file: commands, the projector and the view flusher
+    # share one writer connection, and take turns on it (application/writer_turns.py).
+    turns = WriterTurns() if write_db.is_sqlite and read_db is write_db else None
+    batcher = None
+    if settings.command_batch_size > 1:
+        writers = settings.command_batch_writers or (1 if write_db.is_sqlite else 2)
+        batcher = CommandBatcher(
+            uow_factory,
+            policy,
+            max_batch=settings.command_batch_size,
+            writers=writers,
+            turns=turns,
+            is_transient=is_transient,
+        )
     return Threadline(
         settings=settings,
         write_db=write_db,
@@ -271,11 +296,13 @@ def build(settings: Settings) -> Threadline:
         bus=bus,
         cache=cache,
         runner=CommandRunner(
-            uow_factory=SqlUnitOfWorkFactory(write_db.writer),
+            uow_factory=uow_factory,
             bus=bus,
-            policy=CommandPolicy(max_reply_depth=settings.max_reply_depth),
+            policy=policy,
             retries=settings.command_retries,
             is_transient=is_transient,
+            batcher=batcher,
+            turns=turns,
         ),
         events=events,
         projection_store=projection_store,
@@ -288,6 +315,8 @@ def build(settings: Settings) -> Threadline:
             batch_size=settings.projector_batch_size,
             preparer=preparer,
             listeners=[keeper.batch_committed] if keeper is not None else [],
+            turns=turns,
+            busy_batch_size=settings.projector_busy_batch_size,
         ),
         reader=reader,
         router=router,
@@ -298,6 +327,7 @@ def build(settings: Settings) -> Threadline:
         shadows=shadow_read_models(
             read_db.writer, read_url, busy_timeout=settings.sqlite_busy_timeout_seconds
         ),
+        turns=turns,
         user_data=SqlUserData(write_db.reader, read_db.reader),
         moderation=SqlModerationReader(router, sqlite=read_db.sqlite_readers),
         rate_limiter=_rate_limiter(settings),

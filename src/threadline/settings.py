@@ -46,12 +46,18 @@ class Settings(BaseSettings):
     fast_reads: bool = Field(
         default=True, description="Answer cached anonymous thread pages in front of the framework"
     )
+    fast_commands: bool = Field(
+        default=True, description="Run creates, replies and likes in front of the framework"
+    )
     cache_comment_ttl_seconds: float = 300.0
     cache_tree_ttl_seconds: float = 60.0
     cache_max_entries: int = 20_000
 
     run_projector: bool = True
     projector_batch_size: int = 500
+    projector_busy_batch_size: int = Field(
+        default=100, ge=1, description="Events per projector batch while commands wait for the writer"
+    )
     projector_poll_interval_seconds: float = 1.0
     prepared_views_refresh_seconds: float = Field(
         default=30.0,
@@ -62,6 +68,12 @@ class Settings(BaseSettings):
 
     read_your_writes_timeout_seconds: float = 2.0
     command_retries: int = 5
+    command_batch_size: int = Field(
+        default=64, ge=1, description="Most commands applied in one transaction (group commit; 1: off)"
+    )
+    command_batch_writers: int = Field(
+        default=0, ge=0, le=16, description="Batches in flight per process (0: 1 on SQLite, 2 otherwise)"
+    )
     sqlite_busy_timeout_seconds: float = 30.0
 
     rate_limits_enabled: bool = True

@@ -105,6 +105,27 @@ class EventLogContract:
         }
         assert first.event_id and first.event_id != stored[1].event_id
 
+    async def test_a_savepoint_that_fails_undoes_its_appends_and_nothing_else(self, log: EventLog) -> None:
+        """One command of a batch failing alone: what it appended is gone, its aggregate version
+        free again, and what came before and after it commits."""
+        async with log.transaction() as uow:
+            await uow.events.append(ACME, [created("before")], by("alice"))
+            with pytest.raises(ValueError):
+                async with uow.savepoint():
+                    await uow.events.append(ACME, [created("failed")], by("bob"))
+                    raise ValueError("the command failed after appending")
+            async with uow.savepoint():
+                await uow.events.append(ACME, [created("kept")], by("carol"))
+            await uow.events.append(ACME, [created("failed", "second try")], by("dave"))
+            await uow.commit()
+
+        stored = await log.reader.read_after(0, 10)
+        assert [(e.aggregate_id, e.metadata["actor_id"]) for e in stored] == [
+            ("before", "alice"),
+            ("kept", "carol"),
+            ("failed", "dave"),
+        ]
+
     async def test_an_event_is_recorded_at_the_time_it_was_appended_not_when_it_says_it_happened(
         self, log: EventLog
     ) -> None:

@@ -22,7 +22,8 @@ import asyncio
 import copy
 import dataclasses
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
@@ -288,6 +289,22 @@ class FakeUnitOfWork(UnitOfWork):
         if self._database.on_enter is not None:
             await self._database.on_enter(self._database)
         return self
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Undo by restoring a copy of the private state taken on entry, in place (the stores
+        hold the state object itself)."""
+        assert self._working is not None, "savepoint outside the unit of work"
+        saved = self._working.copy()
+        dirty = (self.fake_comments.dirty, self.fake_events.dirty, self.fake_moderation.dirty)
+        appended = len(self.fake_events.appended)
+        try:
+            yield
+        except BaseException:
+            self._working.__dict__.update(saved.__dict__)
+            self.fake_comments.dirty, self.fake_events.dirty, self.fake_moderation.dirty = dirty
+            del self.fake_events.appended[appended:]
+            raise
 
     @property
     def wrote(self) -> bool:

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp
 
 from threadline import __version__
 from threadline.api.cors import TenantCors
+from threadline.api.fast_commands import FastCommands
 from threadline.api.fast_counts import FastCounts
 from threadline.api.fast_reads import FastThreadReads
 from threadline.api.middleware import BodySizeLimit, SecurityHeaders
@@ -22,12 +23,16 @@ from threadline.settings import Settings
 
 def create_service(settings: Settings | None = None, container: Threadline | None = None) -> ASGIApp:
     """The application as served: the API, with cached anonymous thread pages and live counts
-    answered in front of the framework (``THREADLINE_FAST_READS``, on by default)."""
+    answered in front of the framework (``THREADLINE_FAST_READS``, on by default), and creates,
+    replies and likes too (``THREADLINE_FAST_COMMANDS``)."""
     app = create_app(settings, container)
     threadline: Threadline = app.state.threadline
+    served: ASGIApp = app
+    if threadline.settings.fast_commands:
+        served = FastCommands(served, threadline)
     if not threadline.settings.fast_reads:
-        return app
-    return FastThreadReads(FastCounts(app, threadline), threadline)
+        return served
+    return FastThreadReads(FastCounts(served, threadline), threadline)
 
 
 def create_app(settings: Settings | None = None, container: Threadline | None = None) -> FastAPI:

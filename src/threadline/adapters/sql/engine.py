@@ -156,9 +156,17 @@ _RAW_TRANSIENT = (
     sqlite3.OperationalError,  # locked or busy
 )
 
+# PostgreSQL aborting a transaction to break a deadlock or a serialization failure: the
+# transaction did nothing, and running it again is the documented remedy. Batches of commands
+# from two processes can meet this way on the row locks of one hot thread.
+_RETRY_SQLSTATES = {"40P01", "40001"}
+
 
 def is_transient(error: BaseException) -> bool:
-    """A lost or refused connection: safe to retry a read, or a command (all are idempotent)."""
+    """A lost or refused connection, or a transaction the server aborted to break a deadlock:
+    safe to retry a read, or a command (all are idempotent)."""
     if isinstance(error, DBAPIError):
+        if getattr(error.orig, "sqlstate", None) in _RETRY_SQLSTATES:
+            return True
         return bool(error.connection_invalidated) or isinstance(error, (OperationalError, InterfaceError))
     return isinstance(error, (ConnectionError, OSError, TimeoutError, *_RAW_TRANSIENT))

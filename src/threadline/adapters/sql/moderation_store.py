@@ -12,6 +12,16 @@ from threadline.adapters.sql.upsert import insert_if_absent
 from threadline.domain.errors import ConcurrencyConflict
 from threadline.domain.moderation import Ban, ThreadLock
 
+# Looked up by every create, like and edit: built once, run with bound parameters.
+_BAN = sa.select(user_bans).where(
+    user_bans.c.tenant_id == sa.bindparam("t"), user_bans.c.user_id == sa.bindparam("u")
+)
+_THREAD_LOCK = sa.select(thread_locks).where(
+    thread_locks.c.tenant_id == sa.bindparam("t"),
+    thread_locks.c.entity_type == sa.bindparam("et"),
+    thread_locks.c.entity_id == sa.bindparam("ei"),
+)
+
 
 class SqlModerationStore:
     def __init__(self, connection: AsyncConnection) -> None:
@@ -37,12 +47,7 @@ class SqlModerationStore:
         return int(result.rowcount)
 
     async def ban(self, tenant_id: str, user_id: str) -> Ban | None:
-        c = user_bans.c
-        row = (
-            await self._connection.execute(
-                sa.select(user_bans).where(c.tenant_id == tenant_id, c.user_id == user_id)
-            )
-        ).first()
+        row = (await self._connection.execute(_BAN, {"t": tenant_id, "u": user_id})).first()
         return Ban(**_values(row)) if row is not None else None
 
     async def save_ban(self, ban: Ban, expected_version: int) -> None:
@@ -64,14 +69,8 @@ class SqlModerationStore:
         )
 
     async def thread_lock(self, tenant_id: str, entity_type: str, entity_id: str) -> ThreadLock | None:
-        c = thread_locks.c
-        row = (
-            await self._connection.execute(
-                sa.select(thread_locks).where(
-                    c.tenant_id == tenant_id, c.entity_type == entity_type, c.entity_id == entity_id
-                )
-            )
-        ).first()
+        params = {"t": tenant_id, "et": entity_type, "ei": entity_id}
+        row = (await self._connection.execute(_THREAD_LOCK, params)).first()
         return ThreadLock(**_values(row)) if row is not None else None
 
     async def save_thread_lock(self, lock: ThreadLock, expected_version: int) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self
 
@@ -34,6 +36,13 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         assert self._transaction is not None
         await self._transaction.commit()
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """SAVEPOINT … RELEASE, or ROLLBACK TO on an exception (which then goes on)."""
+        assert self._connection is not None
+        async with self._connection.begin_nested():
+            yield
 
     async def __aexit__(
         self,

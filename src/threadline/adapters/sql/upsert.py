@@ -11,6 +11,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
+def insert_if_absent_statement(table: sa.Table, dialect: str) -> sa.Insert:
+    """The statement ``insert_if_absent`` runs, built once: executed with a row as parameters."""
+    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    keys = [column.name for column in table.primary_key.columns]
+    return insert(table).on_conflict_do_nothing(index_elements=keys)
+
+
 async def insert_if_absent(
     connection: AsyncConnection, table: sa.Table, values: Mapping[str, object]
 ) -> bool:

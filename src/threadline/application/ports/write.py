@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
@@ -112,6 +113,11 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     async def commit(self) -> None: ...
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """A nested scope of this transaction: an exception leaving it undoes the writes made
+        inside it and nothing else (one command of a batch failing alone)."""
+        ...
 
 
 class UnitOfWorkFactory(Protocol):

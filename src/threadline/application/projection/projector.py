@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from threadline.application.ports.cross_cutting import EventBus
@@ -21,6 +22,7 @@ from threadline.application.projection.context import ProjectionContext, Touched
 from threadline.application.projection.prepared_pages import PagePreparer
 from threadline.application.projection.registry import project
 from threadline.application.queries.thread_page import DEFAULT_SHAPE
+from threadline.application.writer_turns import WriterTurns
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +68,26 @@ class Projector:
     # Told, in order, what each committed batch touched, before readers waiting for it are woken
     # (the live counts); each handles its own failures, since the batch is committed already.
     listeners: list[Callable[[Touched], Awaitable[None]]] = field(default_factory=list)
+    # Sharing the writer with commands (the embedded default): the projector's turn comes first,
+    # and while commands wait behind it a batch is at most ``busy_batch_size`` events.
+    turns: WriterTurns | None = None
+    busy_batch_size: int = 100
 
     async def run_once(self) -> int:
         """Apply one batch; returns how many events were applied."""
-        try:
-            return await self._apply_batch(self.batch_size)
-        except ProjectionFailed as failure:
-            log.error("projection %s stopped: %s", self.name, failure)
-            await self.store.record_failure(self.name, failure.event.position, str(failure))
-            if failure.index > 0:
-                # Keep the progress made before the failing event; stop right before it.
-                return await self._apply_batch(failure.index)
-            raise
+        async with self.turns.turn(projector=True) if self.turns is not None else nullcontext():
+            limit = self.batch_size
+            if self.turns is not None and self.turns.commands_waiting:
+                limit = min(limit, self.busy_batch_size)
+            try:
+                return await self._apply_batch(limit)
+            except ProjectionFailed as failure:
+                log.error("projection %s stopped: %s", self.name, failure)
+                await self.store.record_failure(self.name, failure.event.position, str(failure))
+                if failure.index > 0:
+                    # Keep the progress made before the failing event; stop right before it.
+                    return await self._apply_batch(failure.index)
+                raise
 
     async def catch_up(self) -> int:
         """Apply batches until the log is drained."""

@@ -137,6 +137,11 @@ class Threadline:
         if self.settings.run_projector if projector is None else projector:
             await self.start_projector()
 
+    @property
+    def projecting(self) -> bool:
+        """Whether this process runs the projector (``start_projector``)."""
+        return bool(self._tasks)
+
     async def start_projector(self) -> None:
         if self._tasks:
             return

@@ -227,10 +227,13 @@ class Api:
         role: Role = Role.USER,
         fresh: bool = True,
     ) -> httpx.Response:
-        """A read, public unless ``user`` is given. ``fresh`` waits (min_position) for every
-        write made so far and checks the response says it caught up."""
+        """A read, public unless ``user`` is given. ``fresh`` waits for the projector to apply
+        every write made so far, then reads with min_position and checks the response says it
+        caught up."""
         query: dict[str, Any] = dict(params or {})
         if fresh and self.log.value:
+            if self.projected is not None:
+                await self.projected(self.log.value)
             query["min_position"] = self.log.value
         headers = self.auth(user, role) if user is not None else self.public()
         response = await self.http.get(path, params=query, headers=headers)

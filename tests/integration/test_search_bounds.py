@@ -5,9 +5,16 @@ both backends, through the dialect's own search function (the reader calls the s
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from tests.integration.helpers import post
-from threadline.adapters.sql.search_index import SearchBounds, SearchIndexWriter, search_fts5, search_postgres
+from threadline.adapters.sql.search_index import (
+    SearchBounds,
+    SearchIndexWriter,
+    home_slot,
+    search_fts5,
+    search_postgres,
+)
 from threadline.bootstrap import Threadline
 from threadline.domain.identity import Actor, Role
 from threadline.domain.search_query import SearchWindow, parse_search_query
@@ -141,3 +148,21 @@ async def test_postgres_reads_only_the_newest_rows_for_common_words_and_says_so(
     )
 
     assert found == [ids[3]] and window == SearchWindow(1, True)
+
+
+async def test_a_tenant_s_slot_follows_from_its_id(
+    container: Threadline, tenant: Tenant, backend: str
+) -> None:
+    """A rebuild's shadow and the live read model, built apart, give a new tenant the same rowid
+    range: its slot is the first free one from where its id hashes to."""
+    if backend != "sqlite":
+        pytest.skip("slots place SQLite's FTS5 rows")
+    await comments(container, tenant, ["plum"])
+    async with container.read_db.reader.connect() as connection:
+        slot = (
+            await connection.execute(
+                sa.text("SELECT slot FROM search_tenants WHERE tenant_id = :t"), {"t": tenant.id}
+            )
+        ).scalar_one()
+
+    assert slot == home_slot(tenant.id)

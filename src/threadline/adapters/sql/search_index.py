@@ -7,7 +7,8 @@ Both dialects index ``seq``, the position of the comment's ``CommentCreated`` (i
 
 **SQLite (FTS5).** The tenant is not a token: a token in every row of a tenant made every query
 walk the tenant's whole doclist. Each tenant owns a range of rowids instead (``search_tenants``
-gives it a slot): ``rowid = slot << 40 | (2**40 - 1 - seq)``, so the newest comment of a tenant has
+gives it a slot, the first free one from where its id hashes to):
+``rowid = slot << 40 | (2**40 - 1 - seq)``, so the newest comment of a tenant has
 its lowest rowid, and "the newest matches of this tenant" is the first rows of one rowid range in
 FTS5's natural order, stopping after the candidates. The ``scope`` column holds a token for the
 thread, the entity type, the entity id and the comment's recency bucket; a filter is one more
@@ -36,6 +37,7 @@ The tenant is matched in every query (``tenant_id`` checked on every candidate r
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -170,11 +172,17 @@ _PLACED = (
     "FROM search_tenants t, comment_view v"
     " WHERE t.tenant_id = :tenant_id AND v.tenant_id = :tenant_id AND v.id = :comment_id"
 )
-_NEW_SLOT = sa.text(
-    "INSERT INTO search_tenants (tenant_id, slot)"
-    " SELECT :tenant_id, (SELECT COALESCE(MAX(slot), 0) + 1 FROM search_tenants)"
-    " WHERE NOT EXISTS (SELECT 1 FROM search_tenants WHERE tenant_id = :tenant_id)"
-)
+_SLOTS = (1 << (63 - SEQ_BITS)) - 1  # slots 1 .. 2**23 - 1
+_HAS_SLOT = sa.text("SELECT 1 FROM search_tenants WHERE tenant_id = :tenant_id")
+_TAKEN = sa.text("SELECT slot FROM search_tenants WHERE slot >= :home AND slot < :home + 256")
+_NEW_SLOT = sa.text("INSERT INTO search_tenants (tenant_id, slot) VALUES (:tenant_id, :slot)")
+
+
+def home_slot(tenant_id: str) -> int:
+    """Where a tenant's slot is looked for first: a function of its id alone, so two read models
+    built apart (a rebuild's shadow and the live one) give a new tenant the same slot."""
+    digest = int.from_bytes(hashlib.sha256(tenant_id.encode()).digest()[:8], "big")
+    return 1 + digest % (_SLOTS - 512)  # room above for the probing and the range's end
 
 
 class Fts5SearchIndex(SearchIndexWriter):
@@ -191,7 +199,12 @@ class Fts5SearchIndex(SearchIndexWriter):
     )
 
     async def _prepare_tenant(self, connection: AsyncConnection, tenant_id: str) -> None:
-        await connection.execute(_NEW_SLOT, {"tenant_id": tenant_id})
+        if (await connection.execute(_HAS_SLOT, {"tenant_id": tenant_id})).first() is not None:
+            return
+        home = home_slot(tenant_id)
+        taken = set((await connection.execute(_TAKEN, {"home": home})).scalars())
+        slot = next(candidate for candidate in range(home, home + 257) if candidate not in taken)
+        await connection.execute(_NEW_SLOT, {"tenant_id": tenant_id, "slot": slot})
 
     async def remove(self, connection: AsyncConnection, tenant_id: str, comment_id: str) -> None:
         await connection.execute(self._REMOVE, {"tenant_id": tenant_id, "comment_id": comment_id})

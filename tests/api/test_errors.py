@@ -23,10 +23,12 @@ def _segment(data: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
-def forge(claims: dict[str, object], secret: str, *, alg: str = "HS256") -> str:
+def forge(
+    claims: dict[str, object], secret: str, *, alg: object = "HS256", header: dict[str, object] | None = None
+) -> str:
     """A JWT signed by hand, so its header and claims can be anything at all."""
-    signing_input = f"{_segment({'alg': alg, 'typ': 'JWT'})}.{_segment(claims)}"
-    digest = {"HS256": hashlib.sha256, "HS512": hashlib.sha512}.get(alg, hashlib.sha256)
+    signing_input = f"{_segment({'alg': alg, 'typ': 'JWT', **(header or {})})}.{_segment(claims)}"
+    digest = {"HS256": hashlib.sha256, "HS512": hashlib.sha512}.get(str(alg), hashlib.sha256)
     signature = hmac.new(secret.encode(), signing_input.encode(), digest).digest()
     if alg == "none":
         return signing_input + "."
@@ -105,6 +107,8 @@ async def test_a_malformed_authorization_header_is_invalid_token(api: Api, autho
         "surrogate-avatar",
         "nul-sub",
         "nul-name",
+        "alg-a-list",
+        "kid-a-list",
     ],
 )
 async def test_a_token_that_fails_verification_is_invalid_token(
@@ -132,6 +136,8 @@ async def test_a_token_that_fails_verification_is_invalid_token(
         "surrogate-avatar": lambda: forge(_claims(api, avatar="https://img.test/\ud800"), secret),
         "nul-sub": lambda: forge(_claims(api, sub="bob\x00"), secret),
         "nul-name": lambda: forge(_claims(api, name="Bob\x00"), secret),
+        "alg-a-list": lambda: forge(_claims(api), secret, alg=["HS256"]),
+        "kid-a-list": lambda: forge(_claims(api), secret, header={"kid": ["k1"]}),
     }[case]()
 
     response = await lenient_http.post(

@@ -3,6 +3,7 @@ request answers, errors included, and everything unusual is left to the framewor
 
 from __future__ import annotations
 
+import base64
 import functools
 import uuid
 from collections.abc import AsyncIterator
@@ -136,6 +137,7 @@ async def _banned(api: Api) -> dict[str, str]:
         "malformed json",
         "no token",
         "bad token",
+        "token with a list for its algorithm",
         "body too large",
         "cross-origin",
     ],
@@ -172,6 +174,10 @@ async def test_errors_and_unusual_requests_are_answered_as_the_framework_answers
         auth, json_body, expected, answered_here = {}, create_body(), 401, False
     elif case == "bad token":
         auth["Authorization"] = "Bearer not-a-token"
+        json_body, expected, answered_here = create_body(), 401, False
+    elif case == "token with a list for its algorithm":
+        header = base64.urlsafe_b64encode(b'{"alg": ["HS256"], "typ": "JWT"}').decode().rstrip("=")
+        auth["Authorization"] = f"Bearer {header}.{auth['Authorization'].split('.', 1)[1]}"
         json_body, expected, answered_here = create_body(), 401, False
     elif case == "body too large":
         json_body = create_body(content="x" * (api_max_body(fast) + 10))

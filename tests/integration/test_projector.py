@@ -15,6 +15,9 @@ from threadline.adapters.rendering.content_html import ContentHtmlRenderer
 from threadline.adapters.sql.engine import open_database
 from threadline.adapters.sql.projection_store import SqlProjectionStore, SqlProjectionTransaction
 from threadline.application.commands.like_comment import like_comment
+from threadline.application.ports.projection import ProjectionTransaction
+from threadline.application.projection.context import Touched
+from threadline.application.projection.prepared_pages import PagePreparer
 from threadline.application.projection.projector import ProjectionFailed, ProjectionSignal, Projector
 from threadline.application.queries.read_your_writes import wait_for_position
 from threadline.bootstrap import Threadline
@@ -117,6 +120,43 @@ async def test_a_failing_event_stops_the_projection_right_before_it_and_is_repor
     assert await container.projector.catch_up() == 2
     healed = await container.projection_store.status("comments")
     assert healed.position == logged[-1].position and healed.error is None and healed.failed_position is None
+
+
+class FailingPreparer(PagePreparer):
+    """Cannot render the pages of one thread."""
+
+    async def prepare(self, tx: ProjectionTransaction, touched: Touched) -> None:
+        if any(entity_id == "cursed" for _, _, entity_id in touched.threads):
+            raise RuntimeError("page rendering exploded")
+        await super().prepare(tx, touched)
+
+
+async def test_a_thread_whose_pages_fail_to_render_stops_the_projection_right_before_it(
+    container: Threadline, make_actor: ActorFactory
+) -> None:
+    alice = make_actor("alice")
+    for n in range(5):
+        await post(container, alice, f"fine {n}", entity=("post", f"p{n}"))
+    await post(container, alice, "doomed", entity=("post", "cursed"))
+    for n in range(5, 8):
+        await post(container, alice, f"fine {n}", entity=("post", f"p{n}"))
+    logged = await container.events.read_after(0, 20)
+    healthy = container.projector.preparer
+    container.projector.preparer = FailingPreparer(healthy.shape)
+
+    for _ in range(len(logged)):  # each attempt keeps half of what it was given
+        with pytest.raises(ProjectionFailed):
+            await container.projector.catch_up()
+        if (await container.projection_store.status("comments")).position == logged[4].position:
+            break
+    status = await container.projection_store.status("comments")
+    assert status.position == logged[4].position  # every event before the failing one
+    assert status.failed_position is not None and status.error is not None
+    assert "page rendering exploded" in status.error
+
+    container.projector.preparer = healthy
+    assert await container.projector.catch_up() == 4
+    assert (await container.projection_store.status("comments")).error is None
 
 
 async def test_two_projector_instances_never_apply_an_event_twice(

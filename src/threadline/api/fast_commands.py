@@ -124,7 +124,7 @@ class FastCommands:
         try:
             # Before anything is counted: a failing token is the framework's to answer.
             actor = await required_actor(await optional_actor(container, headers.get(b"authorization")))
-        except (DomainError, TransportError):
+        except Exception:  # a refused token, or anything unexpected: the framework answers it
             raise _Unusual() from None
         request = Request(scope)
         try:
@@ -165,7 +165,7 @@ async def _body(receive: Receive, headers: dict[bytes, str], limit: int, read: l
     declared = headers.get(b"content-length")
     if declared is None or declared == "0":
         return b""  # nothing read: the framework reads the connection itself
-    if not declared.isdigit() or int(declared) > limit:
+    if not (declared.isascii() and declared.isdigit()) or int(declared) > limit:  # "²" is a digit
         raise _Unusual()  # BodySizeLimit answers the 413
     more = True
     while more:

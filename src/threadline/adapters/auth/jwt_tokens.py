@@ -74,7 +74,7 @@ class TokenVerifier:
         except jwt.PyJWTError:
             raise InvalidToken("the token is not a well-formed JWT") from None
         algorithm = header.get("alg")
-        if algorithm not in ALGORITHMS:
+        if not isinstance(algorithm, str) or algorithm not in ALGORITHMS:  # a list is not hashable
             raise InvalidToken(f"the token must be signed with one of {', '.join(sorted(ALGORITHMS))}")
         tenant_id = unverified.get("tid")
         if not _is_text(tenant_id) or not tenant_id or len(tenant_id) > 64:
@@ -84,7 +84,10 @@ class TokenVerifier:
             raise InvalidToken("the token's tenant does not exist")
         if tenant.status is not TenantStatus.ACTIVE:
             raise TenantDisabled()
-        claims = self._verified_claims(token, tenant, algorithm, header.get("kid"))
+        key_id = header.get("kid")
+        if key_id is not None and not _is_text(key_id):
+            raise InvalidToken("the token's key id (kid) must be a string")
+        claims = self._verified_claims(token, tenant, algorithm, key_id)
         return _actor(tenant.id, claims)
 
     def _verified_claims(self, token: str, tenant: Tenant, algorithm: str, key_id: object) -> dict[str, Any]:

@@ -79,15 +79,16 @@ class Projector:
             limit = self.batch_size
             if self.turns is not None and self.turns.commands_waiting:
                 limit = min(limit, self.busy_batch_size)
-            try:
-                return await self._apply_batch(limit)
-            except ProjectionFailed as failure:
-                log.error("projection %s stopped: %s", self.name, failure)
-                await self.store.record_failure(self.name, failure.event.position, str(failure))
-                if failure.index > 0:
-                    # Keep the progress made before the failing event; stop right before it.
-                    return await self._apply_batch(failure.index)
-                raise
+            while True:
+                try:
+                    return await self._apply_batch(limit)
+                except ProjectionFailed as failure:
+                    log.error("projection %s stopped: %s", self.name, failure)
+                    await self.store.record_failure(self.name, failure.event.position, str(failure))
+                    if failure.index == 0:
+                        raise
+                    # Keep the progress made before the failing event: stop right before it.
+                    limit = failure.index
 
     async def catch_up(self) -> int:
         """Apply batches until the log is drained."""
@@ -109,7 +110,14 @@ class Projector:
                     await project(context, event)  # an unknown type fails here too, loudly
                 except Exception as exc:
                     raise ProjectionFailed(event, index, exc) from exc
-            await self.preparer.prepare(tx, touched)
+            try:
+                await self.preparer.prepare(tx, touched)
+            except Exception as exc:
+                # Which event's thread fails to render is not known: the first half of the batch
+                # is kept and the failure recorded; each later attempt halves again, so the
+                # projection comes to stop right before that event, as for one failing to apply.
+                middle = len(batch) // 2
+                raise ProjectionFailed(batch[middle], middle, exc) from exc
             last = batch[-1].position
             await tx.set_checkpoint(self.name, last)
             await tx.commit()

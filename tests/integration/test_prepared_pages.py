@@ -24,12 +24,15 @@ from threadline.application.commands.lock_thread import lock_thread, unlock_thre
 from threadline.application.commands.moderate_comment import approve_comment, reject_comment
 from threadline.application.commands.pin_comment import pin_comment, unpin_comment
 from threadline.application.commands.update_comment import update_comment
-from threadline.application.projection.prepared_pages import ViewedPages
+from threadline.application.projection.prepared_pages import PagePreparer, ViewedPages
 from threadline.application.queries.comment_by_id import comment_by_id, load_comment
 from threadline.application.queries.thread_page import (
+    DEFAULT_SHAPE,
+    PageShape,
     Sort,
     build_thread_page,
     cached_thread_page,
+    prepared_key,
     stored_page,
 )
 from threadline.bootstrap import Threadline
@@ -65,7 +68,11 @@ async def built_pages(container: Threadline, tenant_id: str) -> dict[str, bytes]
 
 
 async def prepared(container: Threadline, tenant_id: str) -> dict[str, bytes | None]:
-    return {sort.value: await container.reader.prepared_page(tenant_id, *THREAD, sort.value) for sort in Sort}
+    shape = container.projector.preparer.shape
+    return {
+        sort.value: await container.reader.prepared_page(tenant_id, *THREAD, prepared_key(sort, shape))
+        for sort in Sort
+    }
 
 
 async def built_document(container: Threadline, tenant_id: str, comment_id: str) -> bytes | None:
@@ -188,18 +195,18 @@ async def test_counted_views_reach_prepared_pages_at_most_once_per_interval(
         await viewed.refresh([key])
 
     await flush(2)
-    page = await container.reader.prepared_page(alice.tenant_id, *THREAD, "newest")
+    page = await container.reader.prepared_page(alice.tenant_id, *THREAD, newest(container))
     assert view_counts(page) == [2]  # first flush of the thread: rendered
     assert orjson.loads(await container.reader.prepared_comment(*key) or b"{}")["view_count"] == 2
 
     now[0] += 29.0
     await flush(3)
-    page = await container.reader.prepared_page(alice.tenant_id, *THREAD, "newest")
+    page = await container.reader.prepared_page(alice.tenant_id, *THREAD, newest(container))
     assert view_counts(page) == [2]  # within the interval: the page is not rendered again
 
     now[0] += 1.0
     await flush(1)
-    page = await container.reader.prepared_page(alice.tenant_id, *THREAD, "newest")
+    page = await container.reader.prepared_page(alice.tenant_id, *THREAD, newest(container))
     assert view_counts(page) == [6]  # the interval passed: every view counted so far
     assert await prepared(container, alice.tenant_id) == await built_pages(container, alice.tenant_id)
 
@@ -213,8 +220,12 @@ async def test_a_projected_change_renders_the_views_counted_so_far_too(
     await container.projection_store.add_views({(alice.tenant_id, comment_id): 4})  # no refresh
     await run(container, make_actor("bob"), like_comment, LikeComment(comment_id))
     await container.projector.catch_up()
-    page = await container.reader.prepared_page(alice.tenant_id, *THREAD, "newest")
+    page = await container.reader.prepared_page(alice.tenant_id, *THREAD, newest(container))
     assert view_counts(page) == [4]
+
+
+def newest(container: Threadline) -> str:
+    return prepared_key(Sort.NEWEST, container.projector.preparer.shape)
 
 
 async def rows(container: Threadline, table: sa.Table) -> list[Any]:
@@ -285,6 +296,37 @@ async def test_many_viewed_threads_are_rendered_a_few_per_transaction_and_all_of
 
     assert await viewed.refresh(counts) == 3
     for n in range(3):
-        page = await container.reader.prepared_page(alice.tenant_id, "post", f"t{n}", "oldest")
+        page = await container.reader.prepared_page(
+            alice.tenant_id, "post", f"t{n}", prepared_key(Sort.OLDEST, container.projector.preparer.shape)
+        )
         assert view_counts(page) == [5]
     assert await viewed.refresh(counts) == 0  # none is due again yet
+
+
+async def test_a_page_prepared_at_another_shape_is_never_served_for_this_one(
+    container: Threadline, make_actor: ActorFactory
+) -> None:
+    """A projector configured otherwise than the API (or before the settings changed) prepares
+    pages of its shape: the API's default page is built from the read model instead."""
+    served_shape = container.projector.preparer.shape
+    container.projector.preparer = PagePreparer(PageShape(limit=1, depth=0, replies_per_comment=1))
+    alice = make_actor("alice")
+    for n in range(3):
+        await post(container, alice, f"root {n}")
+    await container.projector.catch_up()
+
+    query = page_query(container, alice.tenant_id, *THREAD, PageParams())
+    page = await cached_thread_page(query, container.reader, None, 60, prepared=served_shape)
+    assert len(orjson.loads(page.body)["data"]) == 3  # built: the prepared page holds one root
+    assert await container.reader.prepared_page(alice.tenant_id, *THREAD, newest(container)) is not None
+    assert (
+        await container.reader.prepared_page(
+            alice.tenant_id, *THREAD, prepared_key(Sort.NEWEST, served_shape)
+        )
+        is None
+    )
+
+
+def test_every_prepared_key_of_the_default_shape_fits_its_column() -> None:
+    for sort in Sort:
+        assert len(prepared_key(sort, DEFAULT_SHAPE)) <= 16

@@ -139,10 +139,9 @@ class CommentReader(Protocol):
         """``by_id`` for many comments at once, in no particular order; the missing are left out."""
         ...
 
-    async def prepared_page(
-        self, tenant_id: str, entity_type: str, entity_id: str, sort: str
-    ) -> bytes | None:
-        """The projector's prepared first page of the sort (``ids\nbody``), if it has one."""
+    async def prepared_page(self, tenant_id: str, entity_type: str, entity_id: str, key: str) -> bytes | None:
+        """The projector's prepared page under ``key`` (``prepared_key``: a sort and a shape), as
+        ``ids\nbody``, if it has one."""
         ...
 
     async def prepared_comment(self, tenant_id: str, comment_id: str) -> bytes | None:

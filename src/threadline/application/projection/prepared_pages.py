@@ -31,6 +31,7 @@ from threadline.application.queries.thread_page import (
     Sort,
     build_thread_page,
     default_page,
+    prepared_key,
     stored_page,
 )
 from threadline.domain.comment import is_unpublished
@@ -53,7 +54,9 @@ class PagePreparer:
                 query = default_page(tenant_id, entity_type, entity_id, sort, self.shape)
                 page = await build_thread_page(query, reader)
                 pages.append(
-                    PreparedPageRow(tenant_id, entity_type, entity_id, sort.value, stored_page(page))
+                    PreparedPageRow(
+                        tenant_id, entity_type, entity_id, prepared_key(sort, self.shape), stored_page(page)
+                    )
                 )
                 self.rendered_pages += 1
         await tx.prepared.put_pages(pages)

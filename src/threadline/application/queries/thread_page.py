@@ -62,6 +62,19 @@ class ThreadPageQuery:
     replies_per_comment: int
 
 
+PREPARED_KEY_LENGTH = 16  # the width of prepared_pages.sort
+
+
+def prepared_key(sort: Sort, shape: PageShape) -> str:
+    """Which prepared page a row holds: its sort and the shape it was rendered at, so a page of
+    another shape (settings changed, or a projector configured differently from the API) is never
+    served for this one. ``popular:20.3.5``."""
+    key = f"{sort.value}:{shape.limit}.{shape.depth}.{shape.replies_per_comment}"
+    if len(key) > PREPARED_KEY_LENGTH:
+        raise ValueError(f"a page shape too large to prepare: {key}")
+    return key
+
+
 def default_page(
     tenant_id: str, entity_type: str, entity_id: str, sort: Sort, shape: PageShape
 ) -> ThreadPageQuery:
@@ -220,7 +233,10 @@ async def cached_page_at(scope: str, tail: str, cache: PageCache) -> PreparedPag
 
 
 async def _prepared_bytes(query: ThreadPageQuery, reader: CommentReader) -> bytes | None:
-    return await reader.prepared_page(query.tenant_id, query.entity_type, query.entity_id, query.sort.value)
+    shape = PageShape(query.limit, query.depth, query.replies_per_comment)
+    return await reader.prepared_page(
+        query.tenant_id, query.entity_type, query.entity_id, prepared_key(query.sort, shape)
+    )
 
 
 async def prepared_thread_page(

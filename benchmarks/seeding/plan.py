@@ -23,7 +23,7 @@ class Group:
     reply_ratio: float
 
 
-SEED_VERSION = 2  # bump when the seeding code changes what it writes
+SEED_VERSION = 3  # bump when the seeding code changes what it writes (3: prepared pages keyed by shape)
 SCALE_SIZES = (100, 10_000, 20_000 if QUICK else 100_000)
 MIX_THREADS = 1_000
 GROUPS = [

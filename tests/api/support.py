@@ -3,11 +3,13 @@ for the writes made so far (``min_position``), and the RFC 9457 problem shape ev
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 import httpx
+from starlette.types import ASGIApp
 
 from threadline.adapters.auth.jwt_tokens import issue_token
 from threadline.domain.identity import Role
@@ -304,3 +306,24 @@ class Api:
             cursor = page["meta"]["next_cursor"]
             if cursor is None:
                 return events
+
+
+FAST_PATH_BASE = "http://threadline.test"
+
+
+@asynccontextmanager
+async def routed_and_fronted(
+    routed: ASGIApp, fronted: ASGIApp
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """Clients of the framework app alone and of a fast path in front of it, to compare answers."""
+    pair = (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=routed), base_url=FAST_PATH_BASE),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=fronted), base_url=FAST_PATH_BASE),
+    )
+    async with pair[0], pair[1]:
+        yield pair
+
+
+def comparable(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
+    """What two paths must answer alike: status, headers and body."""
+    return response.status_code, sorted(response.headers.items()), response.content

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.support import MODERATOR, Api, assert_problem
+from tests.api.support import MODERATOR, Api, assert_problem, routed_and_fronted
 from tests.conftest import TokenFactory
 from threadline.api import dependencies
 from threadline.api.app import create_app
@@ -21,7 +21,6 @@ from threadline.application.command_runner import CommandContext
 from threadline.bootstrap import Threadline
 from threadline.domain.tenant import Tenant
 
-BASE = "http://threadline.test"
 NOW = "2026-12-01T12:00:00.000000Z"
 Compared = tuple[int, list[tuple[str, str]], bytes]
 
@@ -41,12 +40,8 @@ async def fast(client: httpx.AsyncClient, container: Threadline) -> FastCommands
 async def both(
     client: httpx.AsyncClient, container: Threadline, fast: FastCommands, frozen_clock: None
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    routed = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(container=container)), base_url=BASE
-    )
-    fronted = httpx.AsyncClient(transport=httpx.ASGITransport(app=fast), base_url=BASE)
-    async with routed, fronted:
-        yield routed, fronted
+    async with routed_and_fronted(create_app(container=container), fast) as pair:
+        yield pair
 
 
 def comparable(response: httpx.Response, swap: tuple[httpx.Response, str, str] | None = None) -> Compared:

@@ -10,14 +10,12 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from tests.api.support import Api, assert_problem
+from tests.api.support import Api, assert_problem, comparable, routed_and_fronted
 from threadline.api.app import create_app
 from threadline.api.fast_counts import COUNTS_PATH, FastCounts
 from threadline.api.routes import threads
 from threadline.bootstrap import Threadline
 from threadline.domain.tenant import Tenant, TenantSettings, TenantStatus
-
-BASE = "http://threadline.test"
 
 
 @pytest.fixture
@@ -30,16 +28,8 @@ async def fast(client: httpx.AsyncClient, container: Threadline) -> FastCounts:
 async def both(
     client: httpx.AsyncClient, container: Threadline, fast: FastCounts
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    routed = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(container=container)), base_url=BASE
-    )
-    fronted = httpx.AsyncClient(transport=httpx.ASGITransport(app=fast), base_url=BASE)
-    async with routed, fronted:
-        yield routed, fronted
-
-
-def comparable(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
-    return response.status_code, sorted(response.headers.items()), response.content
+    async with routed_and_fronted(create_app(container=container), fast) as pair:
+        yield pair
 
 
 async def seeded(api: Api, container: Threadline) -> None:

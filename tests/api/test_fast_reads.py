@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from tests.api.support import Api, assert_problem
+from tests.api.support import Api, assert_problem, comparable, routed_and_fronted
 from threadline.api.app import create_app
 from threadline.api.fast_reads import THREAD_PATH_REGEX, FastThreadReads
 from threadline.api.routes import threads
@@ -20,7 +20,6 @@ from threadline.application.queries.thread_page import build_thread_page, cached
 from threadline.bootstrap import Threadline
 from threadline.domain.tenant import Tenant, TenantSettings, TenantStatus
 
-BASE = "http://threadline.test"
 PATH = "/v1/entities/post/p1/comments"
 
 
@@ -34,16 +33,8 @@ async def fast(client: httpx.AsyncClient, container: Threadline) -> FastThreadRe
 async def both(
     client: httpx.AsyncClient, container: Threadline, fast: FastThreadReads
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    routed = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(container=container)), base_url=BASE
-    )
-    fronted = httpx.AsyncClient(transport=httpx.ASGITransport(app=fast), base_url=BASE)
-    async with routed, fronted:
-        yield routed, fronted
-
-
-def comparable(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
-    return response.status_code, sorted(response.headers.items()), response.content
+    async with routed_and_fronted(create_app(container=container), fast) as pair:
+        yield pair
 
 
 async def seeded(api: Api) -> None:

@@ -21,14 +21,19 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from threadline.api.access import MAX_TENANT_ID_LENGTH, anonymous_read_refusal, limit_identities
-from threadline.api.middleware import API_CSP, API_HEADERS
+from threadline.api.fast_path import (
+    Remembered,
+    anonymous_caller,
+    client_host,
+    may_read,
+    send_json,
+    within_limit,
+)
 from threadline.application.queries.entity_counts import CountsQuery, counts_body, counts_query
 from threadline.bootstrap import Threadline
 from threadline.domain.errors import DomainError
 
 COUNTS_PATH = "/v1/counts"
-_MAX_KNOWN_QUERIES = 4096
 
 
 class FastCounts:
@@ -36,27 +41,15 @@ class FastCounts:
         self.app = app
         self.container = container
         self.served = 0  # requests answered here rather than by the framework
-        # query string -> the request it names (None: the framework judges it). Bounded.
-        self._queries: dict[bytes, CountsQuery | None] = {}
+        # query string -> the request it names (None: the framework judges it), parsed once.
+        self._known = Remembered(_known)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == COUNTS_PATH:
             body = await self._counts(scope)
             if body is not None:
                 self.served += 1
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 200,
-                        "headers": [
-                            (b"content-length", str(len(body)).encode()),
-                            (b"content-type", b"application/json"),
-                            *API_HEADERS,
-                            API_CSP,
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
+                await send_json(send, body)
                 return
         await self.app(scope, receive, send)
 
@@ -65,39 +58,17 @@ class FastCounts:
         live = container.live_counts
         if live is None:
             return None
-        tenant_id: str | None = None
-        for name, value in scope["headers"]:
-            if name == b"x-tenant-id":
-                if tenant_id is not None:
-                    return None
-                tenant_id = value.decode("latin-1")
-            elif name in (b"authorization", b"origin"):
-                return None  # a signed-in or cross-origin read: the framework checks it or adds CORS
-        if tenant_id is None or len(tenant_id) > MAX_TENANT_ID_LENGTH:
+        caller = anonymous_caller(scope)
+        if caller is None:
             return None
-        query_string: bytes = scope["query_string"]
-        try:
-            query = self._queries[query_string]
-        except KeyError:
-            query = _known(query_string)
-            if len(self._queries) >= _MAX_KNOWN_QUERIES:
-                self._queries.clear()
-            self._queries[query_string] = query
-        if query is None:
+        query = self._known(scope["query_string"])
+        if query is None or not await may_read(container, caller.tenant_id):
             return None
-        if anonymous_read_refusal(await container.verifier.tenant(tenant_id)) is not None:
-            return None  # the framework answers the tenant's problem
-        counts = await live.lookup(tenant_id, query.entity_type, query.entity_ids)
+        counts = await live.lookup(caller.tenant_id, query.entity_type, query.entity_ids)
         if counts is None:
             return None  # not known complete: the framework reads the read model
-        client = scope.get("client")
-        limiter = container.rate_limiter
-        if (
-            limiter is not None
-            and await limiter.check("read", tenant_id, limit_identities(client[0] if client else None, None))
-            is not None
-        ):
-            return None  # the framework answers the 429 problem with its Retry-After
+        if not await within_limit(container, caller.tenant_id, client_host(scope)):
+            return None
         return counts_body(query, counts)
 
 

@@ -26,8 +26,14 @@ from urllib.parse import parse_qsl
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from threadline.api.access import MAX_TENANT_ID_LENGTH, anonymous_read_refusal, limit_identities
-from threadline.api.middleware import API_CSP, API_HEADERS
+from threadline.api.fast_path import (
+    Remembered,
+    anonymous_caller,
+    client_host,
+    may_read,
+    send_json,
+    within_limit,
+)
 from threadline.api.routes.thread_params import THREAD_PATH, PageParams, page_query, repeated_parameter
 from threadline.api.viewers import anonymous_viewer, count_view
 from threadline.application.queries.cache_scopes import thread_scope
@@ -44,7 +50,6 @@ from threadline.domain.errors import DomainError
 
 # The router's own pattern for the route's path, so both match exactly the same requests.
 THREAD_PATH_REGEX: re.Pattern[str] = compile_path(THREAD_PATH)[0]
-_MAX_KNOWN_QUERIES = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,61 +66,28 @@ class FastThreadReads:
         self.app = app
         self.container = container
         self.served = 0  # requests answered here rather than by the framework
-        # (tenant, path, query string) -> the page it names: parsing and checking it once per
-        # distinct request, not once per request. Bounded; cleared when full.
-        self._queries: dict[tuple[str, str, bytes], _Known | None] = {}
+        # (tenant, path, query string) -> the page it names, parsed and checked once.
+        self._known = Remembered(self._parse)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            match = THREAD_PATH_REGEX.match(scope["path"])
-            if match is not None:
-                body = await self._ready_page(scope, match)
-                if body is not None:
-                    self.served += 1
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": 200,
-                            "headers": [
-                                (b"content-length", str(len(body)).encode()),
-                                (b"content-type", b"application/json"),
-                                *API_HEADERS,
-                                API_CSP,
-                            ],
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": body})
-                    return
+        if scope["type"] == "http" and scope["method"] == "GET" and THREAD_PATH_REGEX.match(scope["path"]):
+            body = await self._ready_page(scope)
+            if body is not None:
+                self.served += 1
+                await send_json(send, body)
+                return
         await self.app(scope, receive, send)
 
-    async def _ready_page(self, scope: Scope, path: re.Match[str]) -> bytes | None:
+    async def _ready_page(self, scope: Scope) -> bytes | None:
         container = self.container
         cache = container.cache
-        tenant_id: str | None = None
-        user_agent: bytes | None = None
-        for name, value in scope["headers"]:
-            if name == b"x-tenant-id":
-                if tenant_id is not None:
-                    return None
-                tenant_id = value.decode("latin-1")
-            elif name in (b"authorization", b"origin"):
-                return None  # a signed-in or cross-origin read: the framework lays likes or CORS on
-            elif name == b"user-agent" and user_agent is None:
-                user_agent = value
-        if tenant_id is None or len(tenant_id) > MAX_TENANT_ID_LENGTH:
+        caller = anonymous_caller(scope)
+        if caller is None:
             return None
-        memo = (tenant_id, scope["path"], scope["query_string"])
-        try:
-            known = self._queries[memo]
-        except KeyError:
-            known = self._known(tenant_id, path["entity_type"], path["entity_id"], scope["query_string"])
-            if len(self._queries) >= _MAX_KNOWN_QUERIES:
-                self._queries.clear()
-            self._queries[memo] = known
-        if known is None:
+        tenant_id = caller.tenant_id
+        known = self._known((tenant_id, scope["path"], scope["query_string"]))
+        if known is None or not await may_read(container, tenant_id):
             return None
-        if anonymous_read_refusal(await container.verifier.tenant(tenant_id)) is not None:
-            return None  # the framework answers the tenant's problem
         page: PreparedPage | None = None
         if cache is not None:
             page = await cached_page_at(known.scope, known.tail, cache)
@@ -124,21 +96,20 @@ class FastThreadReads:
             page = await prepared_thread_page(known.prepared, container.reader, cache, ttl)
         if page is None:
             return None  # the framework builds it (and counts this request against the limit)
-        client = scope.get("client")
-        host: str | None = client[0] if client else None
-        limiter = container.rate_limiter
-        if (
-            limiter is not None
-            and await limiter.check("read", tenant_id, limit_identities(host, None)) is not None
-        ):
-            return None  # the framework answers the 429 problem with its Retry-After
-        viewer = anonymous_viewer(host or "", (user_agent or b"").decode("latin-1"))
+        host = client_host(scope)
+        if not await within_limit(container, tenant_id, host):
+            return None
+        viewer = anonymous_viewer(host or "", (caller.user_agent or b"").decode("latin-1"))
         await count_view(container.views, tenant_id, known.scope, viewer, page.comment_ids)
         return page.body
 
-    def _known(self, tenant_id: str, entity_type: str, entity_id: str, query_string: bytes) -> _Known | None:
+    def _parse(self, request: tuple[str, str, bytes]) -> _Known | None:
         """Where the cache keeps the page the request names, read by the route's own parameter
         model and query builder; ``None`` for anything the routed request should judge."""
+        tenant_id, path, query_string = request
+        match = THREAD_PATH_REGEX.match(path)
+        assert match is not None
+        entity_type, entity_id = match["entity_type"], match["entity_id"]
         try:
             pairs = parse_qsl(query_string.decode("ascii"), keep_blank_values=True, strict_parsing=True)
             if repeated_parameter(name for name, _ in pairs) is not None:

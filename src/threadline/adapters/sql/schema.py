@@ -138,6 +138,16 @@ events = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# How far each outside consumer of the log (the NATS relay, webhook deliverers) has handed it on;
+# global rather than per tenant, since one consumer follows every tenant's events.
+consumer_checkpoints = sa.Table(
+    "consumer_checkpoints",
+    write_metadata,
+    sa.Column("consumer", sa.String(128), primary_key=True),
+    sa.Column("position", Position, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
 comment_view = sa.Table(
     "comment_view",
     read_metadata,

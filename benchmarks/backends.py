@@ -83,6 +83,11 @@ def psql(sql: str, database: str = "postgres") -> str:
     return result.stdout.strip()
 
 
+def analyze(databases: tuple[str, ...]) -> None:
+    for name in databases:
+        psql("ANALYZE", name)
+
+
 def prepare_postgres() -> Backend:
     pristine = (f"threadline_bench_{SEED_KEY}_w", f"threadline_bench_{SEED_KEY}_r")
     work = ("threadline_bench_write", "threadline_bench_read")
@@ -98,7 +103,8 @@ def prepare_postgres() -> Backend:
             base_env(
                 THREADLINE_DATABASE_URL=f"{url}/{pristine[0]}",
                 THREADLINE_READ_DATABASE_URL=f"{url}/{pristine[1]}",
-            )
+            ),
+            after_group=lambda: analyze(pristine),
         )
         for name in pristine:
             psql("VACUUM ANALYZE", name)

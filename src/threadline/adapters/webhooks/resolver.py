@@ -10,7 +10,7 @@ class DnsResolver:
     async def resolve(self, host: str, port: int) -> list[str]:
         try:
             found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError, OSError):
+        except (socket.gaierror, UnicodeError, ValueError, OSError):  # ValueError: a NUL in the name
             return []
         addresses: list[str] = []
         for _family, _type, _proto, _name, address in found:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from threadline.api.dependencies import CommandActorDep, ContainerDep, ReadingActorDep
 from threadline.api.problems import ERROR_RESPONSES
+from threadline.application.queries.read_your_writes import MAX_POSITION
 from threadline.application.webhooks.subscriptions import SubscriptionChanges
 from threadline.bootstrap import Threadline
 from threadline.domain.webhooks import DeliveryRecord, DeliveryStatus, Subscription
@@ -30,7 +31,7 @@ class WebhookBody(BaseModel):
 class ReplayBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    after: int = Field(ge=0, description="Deliver again every event after this log position")
+    after: int = Field(ge=0, le=MAX_POSITION, description="Deliver again every event after this log position")
 
 
 class WebhookOut(BaseModel):
@@ -162,7 +163,9 @@ async def list_deliveries(
     webhook_id: str,
     actor: ReadingActorDep,
     container: ContainerDep,
-    before: Annotated[int | None, Query(ge=0, description="next_before of the previous page")] = None,
+    before: Annotated[
+        int | None, Query(ge=0, le=MAX_POSITION, description="next_before of the previous page")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     status: Annotated[DeliveryStatus | None, Query()] = None,
 ) -> DeliveryPage:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from threadline.application.webhooks.ports import WebhookStore
-from threadline.application.webhooks.subscriptions import WebhookAdmin
+from threadline.application.webhooks.subscriptions import WebhookAdmin, plausible_id
 from threadline.domain.clock import utc_now
 from threadline.domain.errors import WebhookDeliveryNotFound, WebhookNotFound
 from threadline.domain.identity import Actor
@@ -38,7 +38,11 @@ class WebhookDeliveries:
         at once with a fresh set of attempts, and the subscription resumes; otherwise the
         delivery is sent once more, out of band, beside the lanes."""
         subscription = await self.admin.get(actor, subscription_id)
-        found = await self.store.delivery(actor.tenant_id, subscription_id, delivery_id)
+        found = (
+            await self.store.delivery(actor.tenant_id, subscription_id, delivery_id)
+            if plausible_id(delivery_id)
+            else None
+        )
         if found is None:
             raise WebhookDeliveryNotFound()
         if subscription.status is SubscriptionStatus.FAILING and found.status is not DeliveryStatus.DELIVERED:

@@ -72,7 +72,9 @@ class WebhookAdmin:
 
     async def get(self, actor: Actor, subscription_id: str) -> Subscription:
         ensure_allowed(actor, Action.MANAGE_WEBHOOKS)
-        found = await self.store.get(actor.tenant_id, subscription_id)
+        found = (
+            await self.store.get(actor.tenant_id, subscription_id) if plausible_id(subscription_id) else None
+        )
         if found is None:
             raise WebhookNotFound()
         return found
@@ -102,7 +104,7 @@ class WebhookAdmin:
 
     async def remove(self, actor: Actor, subscription_id: str) -> None:
         ensure_allowed(actor, Action.MANAGE_WEBHOOKS)
-        if not await self.store.remove(actor.tenant_id, subscription_id):
+        if not plausible_id(subscription_id) or not await self.store.remove(actor.tenant_id, subscription_id):
             raise WebhookNotFound()
 
     async def rotate_secret(self, actor: Actor, subscription_id: str) -> Subscription:
@@ -120,9 +122,17 @@ class WebhookAdmin:
         return replace(found, secret=secret, previous_secret=found.secret, previous_secret_until=until)
 
 
+def plausible_id(value: str) -> bool:
+    """An id the store could hold: anything else does not exist (and never reaches SQL, where a
+    NUL is an error on PostgreSQL)."""
+    return 0 < len(value) <= 64 and "\x00" not in value
+
+
 def _description(value: str | None) -> str:
     if value is not None and len(value) > MAX_DESCRIPTION:
         raise InvalidCommand(
             f"the description is longer than {MAX_DESCRIPTION} characters", field="description"
         )
+    if value is not None and any(ord(c) < 32 and c not in "\t\n" for c in value):
+        raise InvalidCommand("the description must not contain control characters", field="description")
     return value or ""

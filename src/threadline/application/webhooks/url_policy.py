@@ -56,7 +56,11 @@ class UrlPolicy:
         except ValueError as error:
             raise InvalidWebhookUrl(f"the URL is malformed: {error}", field="url") from None
         host = (parts.hostname or "").lower()
-        if parts.scheme not in ("https", "http") or not host or any(c.isspace() for c in url):
+        if (
+            parts.scheme not in ("https", "http")
+            or not host
+            or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url)
+        ):
             raise InvalidWebhookUrl("the URL must be an absolute https:// URL", field="url")
         if parts.username is not None or parts.password is not None:
             raise InvalidWebhookUrl("the URL must not carry credentials", field="url")

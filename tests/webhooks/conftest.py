@@ -15,9 +15,10 @@ from threadline.settings import Settings
 
 
 @pytest.fixture
-def webhook_settings() -> dict[str, object]:
-    """What a test module changes of ``QUICK``."""
-    return {}
+def webhook_settings(request: pytest.FixtureRequest) -> dict[str, object]:
+    """What a test changes of ``QUICK``: parametrize it indirectly."""
+    changes: dict[str, object] = getattr(request, "param", {})
+    return changes
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
 
 from threadline.api.dependencies import CommandActorDep, ContainerDep, ReadingActorDep
 from threadline.api.problems import ERROR_RESPONSES
@@ -52,7 +53,7 @@ class WebhookOut(BaseModel):
 
 class DeliveryOut(BaseModel):
     id: str
-    position: int
+    event_position: int  # the log position of the event delivered
     event_type: str
     status: str
     attempts: int
@@ -92,7 +93,7 @@ async def _out(container: Threadline, found: Subscription, *, secret: bool = Fal
 def _delivery_out(record: DeliveryRecord) -> DeliveryOut:
     return DeliveryOut(
         id=record.delivery_id,
-        position=record.position,
+        event_position=record.position,
         event_type=record.event_type,
         status=record.status.value,
         attempts=record.attempts,
@@ -137,10 +138,16 @@ async def change_webhook(
     return await _out(container, await container.webhooks.admin.change(actor, webhook_id, _changes(body)))
 
 
-@router.delete("/{webhook_id}", status_code=204, summary="Remove a subscription and its deliveries (admin)")
-async def delete_webhook(webhook_id: str, actor: CommandActorDep, container: ContainerDep) -> None:
+@router.delete(
+    "/{webhook_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Remove a subscription and its deliveries (admin)",
+)
+async def delete_webhook(webhook_id: str, actor: CommandActorDep, container: ContainerDep) -> Response:
     assert container.webhooks is not None
     await container.webhooks.admin.remove(actor, webhook_id)
+    return Response(status_code=204)
 
 
 @router.post(

@@ -350,10 +350,15 @@ class SubscriptionDeliverer:
         self._lease_deadline, self._renew_at, self._last_flush = now + self._lease, now + self._lease / 3, now
         self._written = max(self._written, checkpoint)
         for record in records:
-            if self._records.get(record.delivery_id) is record:
+            current = self._records.get(record.delivery_id)
+            if current is record:
                 del self._records[record.delivery_id]
                 if record.status is not DeliveryStatus.REQUEUED:
                     self._extra.discard(record.delivery_id)
+            elif current is not None:  # attempted again while this was written: only the new ones
+                self._records[record.delivery_id] = replace(
+                    current, attempts=current.attempts - record.attempts
+                )
         # What was written is now the subscription's state: seen as such at the next refresh.
         if failing is not None and self._failing is failing:
             self._failing = None

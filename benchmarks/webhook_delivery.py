@@ -54,7 +54,7 @@ SETTINGS: dict[str, object] = {
     "webhook_backoff_max_seconds": SCHEDULE.cap_seconds,
     "webhook_max_attempts": SCHEDULE.max_attempts,
     "webhook_lanes": 32,
-    "webhook_window": 2000,
+    "webhook_window": 5000,
     "webhook_poll_interval_seconds": 0.2,
     "webhook_probe_interval_seconds": 2.0,
 }

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from threadline.api.dependencies import CommandActorDep, ContainerDep, ReadingActorDep
 from threadline.api.problems import ERROR_RESPONSES
@@ -16,7 +16,14 @@ from threadline.application.webhooks.subscriptions import SubscriptionChanges
 from threadline.bootstrap import Threadline
 from threadline.domain.webhooks import DeliveryRecord, DeliveryStatus, Subscription
 
-router = APIRouter(prefix="/v1/admin/webhooks", tags=["webhooks"], responses=ERROR_RESPONSES)
+# Answers are pydantic models, serialized by FastAPI itself (the app's ORJSONResponse default is
+# for routes that hand over bytes).
+router = APIRouter(
+    prefix="/v1/admin/webhooks",
+    tags=["webhooks"],
+    responses=ERROR_RESPONSES,
+    default_response_class=JSONResponse,
+)
 
 
 class WebhookBody(BaseModel):

@@ -220,7 +220,7 @@ async def run(backend: str) -> dict[str, Any]:
         url, dropped = await _database(backend, Path(directory))
         try:
             receiver = FaultyReceiver()
-            console.print(f"  webhooks [{backend}]: appending {EVENTS:,} events in {THREADS} threads")
+            console.print(f"  webhooks ({backend}): appending {EVENTS:,} events in {THREADS} threads")
             _, receiver.secret, logged = await _append(url, f"http://127.0.0.1:{PORT}/hook")
             config = uvicorn.Config(
                 receiver, host="127.0.0.1", port=PORT, log_level="warning", lifespan="off"
@@ -254,7 +254,7 @@ async def run(backend: str) -> dict[str, Any]:
                 server.should_exit = True
                 await serving
             result = _analyse(receiver, logged, elapsed)
-            console.print(f"  webhooks [{backend}]: {result}")
+            console.print(f"  webhooks ({backend}): {result}")
             return result
         finally:
             if dropped:

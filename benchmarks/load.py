@@ -42,6 +42,7 @@ from benchmarks.config import (
     BACKENDS,
     DURATION,
     MIXED_DURATION,
+    ONLY,
     POSTGRES,
     QUICK,
     REDIS,
@@ -49,8 +50,10 @@ from benchmarks.config import (
     WARMUP,
     console,
 )
-from benchmarks.report import Target, machine, markdown, report, targets, versions
+from benchmarks.report import Target, machine, markdown, report, targets, versions, webhook_targets
 from benchmarks.seeding.plan import GROUPS, TOTAL_COMMENTS
+from benchmarks.webhook_delivery import run_webhook_delivery
+from benchmarks.workloads import WEBHOOK_DELIVERY, selected
 from benchmarks.wrk import Run
 
 
@@ -86,7 +89,8 @@ def main() -> None:
     runs: list[Run] = []
     extras: dict[str, dict[str, Any]] = {}
     goals: list[Target] = []
-    for name in BACKENDS:
+    webhooks_only = bool(ONLY) and {WEBHOOK_DELIVERY.id} >= ONLY
+    for name in BACKENDS if not webhooks_only else []:
         backend = prepare_sqlite() if name == "sqlite" else prepare_postgres()
         try:
             backend_runs, extra = run_backend(backend)
@@ -96,6 +100,10 @@ def main() -> None:
         runs += backend_runs
         extras[name] = extra
         goals += targets(name, backend_runs, extra)
+    # Webhooks (benchmarks/webhook_delivery.py): fresh databases of their own, no API servers.
+    for name in BACKENDS if selected(WEBHOOK_DELIVERY) else []:
+        extras.setdefault(name, {})["webhooks"] = run_webhook_delivery(name)
+        goals += webhook_targets(name, extras[name]["webhooks"])
     report(runs, extras, goals)
     RESULTS.mkdir(exist_ok=True)
     stem = "load-quick" if QUICK else "load"

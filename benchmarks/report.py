@@ -186,6 +186,25 @@ def targets(backend: str, runs: list[Run], extra: dict[str, Any]) -> list[Target
     return out
 
 
+def webhook_targets(backend: str, result: dict[str, Any]) -> list[Target]:
+    """Issue 11's webhook target (benchmarks/webhook_delivery.py)."""
+    return [
+        Target(
+            backend,
+            "webhooks under faults: 0 lost, 0 out of order per thread, duplicates only after a timeout, "
+            "each event within the retry schedule",
+            f"{result['lost']} lost, {result['out_of_order_per_thread']} out of order, "
+            f"{result['duplicates']} duplicates ({result['duplicates_after_a_timeout']} after a timeout), "
+            f"slowest {result['slowest_event_span_s']} s of {result['retry_schedule_bound_s']} s, "
+            f"{result['deliveries_per_s']}/s",
+            result["lost"] == 0
+            and result["out_of_order_per_thread"] == 0
+            and result["duplicates"] == result["duplicates_after_a_timeout"]
+            and result["slowest_event_span_s"] <= result["retry_schedule_bound_s"],
+        )
+    ]
+
+
 def report(runs: list[Run], extras: dict[str, dict[str, Any]], goals: list[Target]) -> None:
     table = Table(title=f"Threadline load benchmark{' (QUICK)' if QUICK else ''}: wrk -t{WRK_THREADS}")
     for column in (

@@ -31,6 +31,7 @@ SEARCH_PHRASE = Workload("search_phrase", "7 search, phrase of two common words"
 SEARCH_PATHOLOGICAL = Workload("search_pathological", "7 search, 12 common words ANDed")
 CEILING = Workload("ceiling", "ceiling: bare ASGI, same bytes")
 WRITE_CEILING = Workload("write_ceiling", "ceiling: create transactions, raw driver")
+WEBHOOK_DELIVERY = Workload("webhook_delivery", "8 webhooks: 10,000 events, 30% 500s, 5% timeouts")
 
 
 def first_page(size: int) -> Workload:

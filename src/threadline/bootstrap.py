@@ -33,6 +33,9 @@ from threadline.adapters.sql.shadow_read_model import shadow_read_models
 from threadline.adapters.sql.tenant_directory import SqlTenantDirectory
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from threadline.adapters.sql.user_data import SqlUserData
+from threadline.adapters.sql.webhook_store import SqlWebhookStore
+from threadline.adapters.webhooks.http_sender import HttpWebhookSender
+from threadline.adapters.webhooks.resolver import DnsResolver
 from threadline.application.command_batches import CommandBatcher
 from threadline.application.command_runner import CommandPolicy, CommandRunner
 from threadline.application.live_counts_keeper import LiveCountsKeeper
@@ -44,6 +47,12 @@ from threadline.application.projection.prepared_pages import PagePreparer, Viewe
 from threadline.application.projection.projector import COMMENTS_PROJECTION, ProjectionSignal, Projector
 from threadline.application.projection.rebuild import RebuildOutcome, rebuild_read_model
 from threadline.application.queries.thread_page import DEFAULT_SHAPE
+from threadline.application.webhooks.deliverer import DeliveryRules
+from threadline.application.webhooks.deliverers import WebhookDeliverers
+from threadline.application.webhooks.deliveries import WebhookDeliveries
+from threadline.application.webhooks.retry_schedule import RetrySchedule
+from threadline.application.webhooks.subscriptions import WebhookAdmin
+from threadline.application.webhooks.url_policy import UrlPolicy
 from threadline.application.writer_turns import WriterTurns
 from threadline.settings import Settings
 
@@ -53,6 +62,31 @@ VIEW_PUSH_SECONDS = 0.5
 
 class SchemaOutOfDate(RuntimeError):
     pass
+
+
+@dataclass
+class Webhooks:
+    """The webhook parts: the store, admins' use cases, and the deliverers this process may run."""
+
+    store: SqlWebhookStore
+    admin: WebhookAdmin
+    deliveries: WebhookDeliveries
+    deliverers: WebhookDeliverers
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._stop.clear()
+            self._task = asyncio.create_task(self.deliverers.run_forever(self._stop))
+
+    async def stop(self) -> None:
+        """In-flight attempts are cancelled (their events go again later); progress is written."""
+        if self._task is not None:
+            self._stop.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
 
 
 @dataclass
@@ -81,6 +115,7 @@ class Threadline:
     viewed_pages: ViewedPages | None = None
     live_counts: LiveCounts | None = None  # kept by counts_keeper where a projector runs
     counts_keeper: LiveCountsKeeper | None = None
+    webhooks: Webhooks | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _pusher: asyncio.Task[None] | None = None
@@ -136,6 +171,8 @@ class Threadline:
             self._pusher = asyncio.create_task(self._push_views_forever())
         if self.settings.run_projector if projector is None else projector:
             await self.start_projector()
+        if self.settings.run_webhooks and self.webhooks is not None:
+            self.webhooks.start()
 
     @property
     def projecting(self) -> bool:
@@ -213,6 +250,8 @@ class Threadline:
                 await asyncio.wait_for(self._pusher, 5.0)
             self._pusher = None
         await self.stop_projector()
+        if self.webhooks is not None:
+            await self.webhooks.stop()
         if isinstance(self.cache, NearPageCache):
             await self.cache.stop()
         if isinstance(self.bus, RedisBus):
@@ -342,7 +381,34 @@ def build(settings: Settings) -> Threadline:
         ),
         live_counts=live_counts,
         counts_keeper=keeper,
+        webhooks=build_webhooks(settings, write_db, turns),
     )
+
+
+def build_webhooks(settings: Settings, write_db: Database, turns: WriterTurns | None) -> Webhooks:
+    """Webhook subscriptions (the admin API) and their deliverers, over the write database."""
+    store = SqlWebhookStore(write_db.writer, write_db.reader, turns)
+    policy = UrlPolicy(settings.webhook_hosts, DnsResolver())
+    admin = WebhookAdmin(store, policy, settings.webhook_secret_grace_seconds)
+    schedule = RetrySchedule(
+        max_attempts=settings.webhook_max_attempts,
+        base_seconds=settings.webhook_backoff_base_seconds,
+        cap_seconds=settings.webhook_backoff_max_seconds,
+        attempt_timeout_seconds=settings.webhook_attempt_timeout_seconds,
+    )
+    rules = DeliveryRules(
+        schedule=schedule,
+        lanes=settings.webhook_lanes,
+        window=settings.webhook_window,
+        poll_seconds=settings.webhook_poll_interval_seconds,
+        lease_seconds=settings.webhook_lease_seconds,
+        probe_seconds=settings.webhook_probe_interval_seconds,
+    )
+    limit, connections = settings.webhook_response_limit_bytes, settings.webhook_lanes + 4  # + requeued
+    deliverers = WebhookDeliverers(
+        store, policy, lambda: HttpWebhookSender(body_limit=limit, max_connections=connections), rules
+    )
+    return Webhooks(store, admin, WebhookDeliveries(store, admin), deliverers)
 
 
 def _rate_limiter(settings: Settings) -> RateLimiter | None:

@@ -88,12 +88,33 @@ class Settings(BaseSettings):
         default=30.0, ge=0, le=600, description="Clock skew allowed for exp/nbf/iat"
     )
 
+    # Webhooks (README "Webhooks"): delivery in this process, attempts, backoff, leases, safety.
+    run_webhooks: bool = Field(default=True, description="Deliver webhooks in this process (embedded)")
+    webhook_allowed_hosts: str = Field(
+        default="", description="Comma-separated hosts allowed http:// and private addresses"
+    )
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    webhook_attempt_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_lanes: int = Field(default=8, ge=1, le=256, description="Threads in flight per subscription")
+    webhook_window: int = Field(default=1000, ge=1, description="Events held per subscription")
+    webhook_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    webhook_lease_seconds: float = Field(default=30.0, gt=0)
+    webhook_probe_interval_seconds: float = Field(default=600.0, gt=0, description="A failing one's retry")
+    webhook_secret_grace_seconds: float = Field(default=86_400.0, ge=0, description="Old secret signs too")
+    webhook_response_limit_bytes: int = Field(default=4096, ge=0, le=65_536)
+
     dev_tenant_name: str = "dev"
     token_ttl_seconds: int = 7 * 24 * 3600
 
     @property
     def replica_urls(self) -> list[str]:
         return [url.strip() for url in self.read_replica_urls.split(",") if url.strip()]
+
+    @property
+    def webhook_hosts(self) -> frozenset[str]:
+        return frozenset(h.strip().lower() for h in self.webhook_allowed_hosts.split(",") if h.strip())
 
     @property
     def effective_read_database_url(self) -> str:

@@ -124,6 +124,12 @@ async def _erase_user(api: Api, comment_id: str, role: Role) -> httpx.Response:
     return await api.send("DELETE", f"/v1/users/{author}", user=ACTOR, role=role)
 
 
+async def _manage_webhooks(api: Api, comment_id: str, role: Role) -> httpx.Response:
+    # Webhooks have no owner; a public address literal needs no DNS, and it is never sent to.
+    hook = {"url": "https://93.184.215.14/hook", "enabled": False}
+    return await api.send("POST", "/v1/admin/webhooks", user=ACTOR, role=role, json=hook)
+
+
 CALLS: dict[Action, Call] = {
     Action.CREATE: _create,
     Action.UPDATE: _update,
@@ -142,6 +148,7 @@ CALLS: dict[Action, Call] = {
     Action.LOCK: _lock,
     Action.EXPORT_USER: _export_user,
     Action.ERASE_USER: _erase_user,
+    Action.MANAGE_WEBHOOKS: _manage_webhooks,
 }
 
 # A denied cell answers 403, except reading an unpublished comment: for whoever may not read it,
@@ -156,6 +163,7 @@ SIBLINGS: dict[Action, tuple[str, str]] = {
     Action.PIN: ("DELETE", "/v1/comments/{id}/pin"),
     Action.BAN: ("DELETE", "/v1/moderation/bans/{author}"),
     Action.LOCK: ("DELETE", "/v1/entities/post/{entity_id}/lock"),
+    Action.MANAGE_WEBHOOKS: ("GET", "/v1/admin/webhooks"),
 }
 
 CELLS = [
@@ -190,6 +198,7 @@ def test_the_table_is_the_one_the_issue_describes() -> None:
         Action.LOCK: (staff, staff),
         Action.EXPORT_USER: (anyone, admin),
         Action.ERASE_USER: (anyone, admin),  # own: where the tenant allows self-erasure (it does here)
+        Action.MANAGE_WEBHOOKS: (admin, admin),
     }
     assert {action: (set(own), set(others)) for action, (own, others) in PERMISSIONS.items()} == expected
 

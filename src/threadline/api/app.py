@@ -16,7 +16,17 @@ from threadline.api.fast_counts import FastCounts
 from threadline.api.fast_reads import FastThreadReads
 from threadline.api.middleware import BodySizeLimit, SecurityHeaders
 from threadline.api.problems import install_problem_handlers
-from threadline.api.routes import admin, comments, health, moderation, operator, search, threads, users
+from threadline.api.routes import (
+    admin,
+    comments,
+    health,
+    moderation,
+    operator,
+    search,
+    threads,
+    users,
+    webhooks,
+)
 from threadline.bootstrap import Threadline, build
 from threadline.settings import Settings
 
@@ -58,6 +68,6 @@ def create_app(settings: Settings | None = None, container: Threadline | None = 
     app.add_middleware(BodySizeLimit, max_bytes=threadline.settings.max_body_bytes)
     app.add_middleware(TenantCors, container=threadline)
     app.add_middleware(SecurityHeaders)
-    for module in (comments, moderation, threads, search, admin, users, operator, health):
+    for module in (comments, moderation, threads, search, admin, webhooks, users, operator, health):
         app.include_router(module.router)
     return app

@@ -96,6 +96,19 @@ def projector(batch_size: int | None) -> None:
     asyncio.run(run_projector_worker(batch_size))
 
 
+@main.command()
+def webhooks() -> None:
+    """Deliver webhooks until SIGTERM or SIGINT (no projector, no API).
+
+    Several may run at once, and beside API processes that deliver too: a lease per subscription
+    lets one deliverer at a time send to it. Set THREADLINE_RUN_WEBHOOKS=false on the API
+    processes to deliver only from here.
+    """
+    from threadline.cli.webhooks import run_webhook_worker
+
+    asyncio.run(run_webhook_worker())
+
+
 @main.group()
 def tenant() -> None:
     """Manage tenants."""

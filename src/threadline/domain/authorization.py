@@ -32,6 +32,7 @@ class Action(StrEnum):
     LOCK = "lock"
     EXPORT_USER = "export_user"
     ERASE_USER = "erase_user"
+    MANAGE_WEBHOOKS = "manage_webhooks"
 
 
 _ANYONE = frozenset(Role)
@@ -59,6 +60,8 @@ PERMISSIONS: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.EXPORT_USER: (_ANYONE, _ADMIN),
     # The own cell holds only where the tenant lets users erase themselves; else it is admin only.
     Action.ERASE_USER: (_ANYONE, _ADMIN),
+    # Webhooks have no owner: both cells agree.
+    Action.MANAGE_WEBHOOKS: (_ADMIN, _ADMIN),
 }
 
 

@@ -151,3 +151,28 @@ class ThreadIsLocked(DomainError):
     kind = ErrorKind.FORBIDDEN
     code = "thread_locked"
     title = "This thread is locked: no new comments"
+
+
+# Webhooks (domain/webhooks.py, application/webhooks/)
+
+
+class WebhookNotFound(DomainError):
+    kind = ErrorKind.NOT_FOUND
+    code = "webhook_not_found"
+    title = "The webhook subscription does not exist"
+
+
+class WebhookDeliveryNotFound(DomainError):
+    kind = ErrorKind.NOT_FOUND
+    code = "webhook_delivery_not_found"
+    title = "The webhook delivery does not exist"
+
+
+class InvalidWebhookUrl(DomainError):
+    code = "invalid_webhook_url"
+    title = "The webhook URL is not allowed"
+
+
+class InvalidWebhookEventTypes(DomainError):
+    code = "invalid_webhook_event_types"
+    title = "The webhook event types are not known"

@@ -148,6 +148,51 @@ consumer_checkpoints = sa.Table(
     sa.Column("updated_at", Timestamp, nullable=False),
 )
 
+# Webhooks (write migration 0007): admins' subscriptions, with the lease that lets one deliverer
+# at a time send to each, and each event's delivery to each subscription, by the event's id.
+webhook_subscriptions = sa.Table(
+    "webhook_subscriptions",
+    write_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("event_types", Json, nullable=False),
+    sa.Column("description", sa.String(1000), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("secret", sa.String(200), nullable=False),
+    sa.Column("previous_secret", sa.String(200)),
+    sa.Column("previous_secret_until", Timestamp),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("failing_since", Timestamp),
+    sa.Column("next_probe_at", Timestamp),
+    sa.Column("lease_holder", sa.String(128)),
+    sa.Column("lease_expires_at", Timestamp),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    write_metadata,
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("subscription_id", Id, primary_key=True),
+    sa.Column("delivery_id", Id, primary_key=True),  # the event's id: the webhook-id header
+    sa.Column("position", Position, nullable=False),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_status_code", sa.Integer),
+    sa.Column("last_error", sa.String(1000)),
+    sa.Column("last_response", sa.Text),
+    sa.Column("first_attempt_at", Timestamp),
+    sa.Column("last_attempt_at", Timestamp),
+    sa.Column("last_duration_ms", sa.Float),
+    sa.Column("delivered_at", Timestamp),
+    sa.Index("ix_webhook_deliveries_position", "tenant_id", "subscription_id", "position"),
+    sa.Index("ix_webhook_deliveries_status", "tenant_id", "subscription_id", "status"),
+)
+
 comment_view = sa.Table(
     "comment_view",
     read_metadata,

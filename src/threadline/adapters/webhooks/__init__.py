@@ -1,0 +1,1 @@
+"""Webhook adapters: the receivers' addresses (DNS) and the HTTP attempt (httpx)."""

@@ -89,7 +89,11 @@ class JetStreamEvents:
                 name="threadline-relay",
             )
             js = self._client.jetstream(timeout=self.options.ack_timeout_seconds)
-            await self._ensure_stream(js)
+            try:
+                await self._ensure_stream(js)
+            except Exception:
+                await self.close()  # the next attempt connects afresh
+                raise
             self._js = js
         return self._js
 
@@ -137,6 +141,7 @@ class JetStreamEvents:
                         message_body(event),
                         headers=headers,
                         stream=self.options.stream,
+                        wait_stall=self.options.ack_timeout_seconds,  # nats-py's pending limit
                     )
                 )
                 previous = event.event_id

@@ -9,10 +9,11 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator
 
+import nats
 import pytest
 import sqlalchemy as sa
 
-from tests.backends import require_nats
+from tests.backends import NATS_URL, require_nats
 from tests.conftest import ActorFactory
 from tests.integration.helpers import post
 from tests.integration.relay_support import (
@@ -218,3 +219,28 @@ async def test_nats_unreachable_then_reachable_loses_nothing_and_keeps_the_order
 
 async def _failed(events: JetStreamEvents, times: int) -> bool:
     return events.connect_failures >= times
+
+
+async def test_a_message_another_publisher_put_in_the_stream_does_not_stop_the_relay(
+    container: Threadline, tenant: Tenant, make_actor: ActorFactory, stream: RelayStream
+) -> None:
+    await fill_log(container, make_actor(), 3)
+    stop = asyncio.Event()
+    async with relay_for(container, stream) as relay:
+        await relay.catch_up()
+        client = await nats.connect(NATS_URL)
+        try:
+            await client.jetstream().publish(f"{stream.prefix}.elsewhere", b"not an event")
+        finally:
+            await client.close()
+        await fill_log(container, make_actor(), 4)
+        running = asyncio.create_task(relay.run_forever(container.bus, 0.2, stop))
+        try:
+            head = await container.events.last_position()
+            await wait_until(lambda: _reached(container, stream, head), "the relay to get past it")
+        finally:
+            stop.set()
+            await asyncio.wait_for(running, 30)
+
+    kept = [m for m in await stream_messages(stream.name) if m.subject != f"{stream.prefix}.elsewhere"]
+    assert positions(kept) == [e.position for e in await container.events.read_after(0, 100)]

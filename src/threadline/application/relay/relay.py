@@ -102,6 +102,10 @@ class Relay:
                 await self.catch_up()
                 self.backoff.reset()
             except Exception as error:
+                # Resume afresh after any failure: from the checkpoint and the stream's last
+                # message, so a message the stream lost, or one another publisher put there,
+                # never leaves the next publish expecting a predecessor the stream does not end with.
+                self.position = None
                 delay = self.backoff.next_delay()
                 log.warning("relay %s: %s; retrying in %.1f s", self.consumer, error, delay)
                 await _first_of(stop.wait(), asyncio.sleep(delay))

@@ -79,9 +79,11 @@ async def stream_messages(name: str) -> list[Kept]:
         kept = []
         for sequence in range(info.state.first_seq, info.state.last_seq + 1):
             message = await js.get_msg(name, sequence)
-            kept.append(
-                Kept(message.subject or "", dict(message.headers or {}), orjson.loads(message.data or b""))
-            )
+            try:
+                body = orjson.loads(message.data or b"")
+            except orjson.JSONDecodeError:
+                body = {"raw": message.data}  # not one of the relay's messages
+            kept.append(Kept(message.subject or "", dict(message.headers or {}), body))
         return kept
     finally:
         await client.close()

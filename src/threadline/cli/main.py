@@ -97,7 +97,9 @@ def projector(batch_size: int | None) -> None:
 
 
 @main.command()
-@click.option("--batch-size", type=int, default=None, help="Events published per batch.")
+@click.option(
+    "--batch-size", type=click.IntRange(1, 10_000), default=None, help="Events published per batch."
+)
 def relay(batch_size: int | None) -> None:
     """Relay every event of the log, in order, to NATS JetStream until SIGTERM or SIGINT.
 

@@ -30,10 +30,13 @@ from threadline.settings import Settings
 
 POSTGRES_ADMIN = os.environ.get("THREADLINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("THREADLINE_TEST_REDIS", "redis://127.0.0.1:6379/0")
+NATS_URL = os.environ.get("THREADLINE_TEST_NATS", "nats://127.0.0.1:4222")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 START_HINTS = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
     "Redis": "redis-server --daemonize yes --port 6379 --save '' --appendonly no",
+    "NATS": "start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1"
+    " -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log",
 }
 
 
@@ -46,8 +49,17 @@ def _reachable(url: str, default_port: int) -> bool:
         return False
 
 
+def require_nats() -> None:
+    """The relay's tests, on either backend, need NATS with JetStream: as for the other servers."""
+    _require([("NATS", NATS_URL, 4222)])
+
+
 def require_servers() -> None:
-    for name, url, port in (("PostgreSQL", POSTGRES_ADMIN, 5432), ("Redis", REDIS_URL, 6379)):
+    _require([("PostgreSQL", POSTGRES_ADMIN, 5432), ("Redis", REDIS_URL, 6379)])
+
+
+def _require(servers: list[tuple[str, str, int]]) -> None:
+    for name, url, port in servers:
         if not _reachable(url, port):
             message = f"{name} is not reachable at {url}; start it with: {START_HINTS[name]}"
             if IN_CI:

@@ -21,6 +21,7 @@ from threadline.adapters.cache.redis_pages import RedisPageCache
 from threadline.adapters.cache.view_counters import MemoryViewCounter, RedisViewCounter
 from threadline.adapters.rendering.content_html import ContentHtmlRenderer
 from threadline.adapters.sql.comment_reader import SqlCommentReader
+from threadline.adapters.sql.consumer_checkpoints import SqlConsumerCheckpoints
 from threadline.adapters.sql.engine import Database, is_transient, open_database
 from threadline.adapters.sql.event_log import SqlEventReader
 from threadline.adapters.sql.live_counts_source import SqlCountsSource
@@ -47,6 +48,7 @@ from threadline.application.projection.prepared_pages import PagePreparer, Viewe
 from threadline.application.projection.projector import COMMENTS_PROJECTION, ProjectionSignal, Projector
 from threadline.application.projection.rebuild import RebuildOutcome, rebuild_read_model
 from threadline.application.queries.thread_page import DEFAULT_SHAPE
+from threadline.application.relay.relay import Relay
 from threadline.application.webhooks.deliverer import DeliveryRules
 from threadline.application.webhooks.deliverers import WebhookDeliverers
 from threadline.application.webhooks.deliveries import WebhookDeliveries
@@ -423,4 +425,30 @@ def _rate_limiter(settings: Settings) -> RateLimiter | None:
         },
         redis_url=settings.redis_url,
         prefix=settings.redis_prefix,
+    )
+
+
+def build_relay(container: Threadline) -> Relay:
+    """The event relay to NATS JetStream (`threadline relay`), reading the container's log."""
+    from threadline.adapters.nats.jetstream import JetStreamEvents, StreamOptions
+
+    settings = container.settings
+    if not settings.nats_url:
+        raise ValueError("the relay needs THREADLINE_NATS_URL")
+    stream = JetStreamEvents(
+        StreamOptions(
+            url=settings.nats_url,
+            stream=settings.nats_stream,
+            subject_prefix=settings.nats_subject_prefix,
+            duplicate_window_seconds=settings.nats_duplicate_window_seconds,
+            ack_timeout_seconds=settings.nats_ack_timeout_seconds,
+            reconnect_seconds=settings.nats_reconnect_seconds,
+        )
+    )
+    return Relay(
+        reader=container.events,
+        checkpoints=SqlConsumerCheckpoints(container.write_db.writer),
+        stream=stream,
+        consumer=f"relay:nats:{settings.nats_stream}",
+        batch_size=settings.relay_batch_size,
     )

@@ -104,6 +104,24 @@ class Settings(BaseSettings):
     webhook_probe_interval_seconds: float = Field(default=600.0, gt=0, description="A failing one's retry")
     webhook_secret_grace_seconds: float = Field(default=86_400.0, ge=0, description="Old secret signs too")
     webhook_response_limit_bytes: int = Field(default=4096, ge=0, le=65_536)
+    # The event relay to NATS JetStream (`threadline relay`, adapters/nats/jetstream.py).
+    nats_url: str | None = Field(
+        default=None, description="Turns on `threadline relay`, e.g. nats://127.0.0.1:4222"
+    )
+    nats_stream: str = Field(
+        default="THREADLINE", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream stream, created if absent"
+    )
+    nats_subject_prefix: str = Field(
+        default="threadline",
+        pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$",
+        description="Subjects are PREFIX.<tenant id>.<event type>; a created stream takes PREFIX.>",
+    )
+    nats_duplicate_window_seconds: float = Field(
+        default=120.0, gt=0, description="JetStream drops a message id seen again within this window"
+    )
+    nats_ack_timeout_seconds: float = Field(default=5.0, gt=0, description="Wait for a batch's acks")
+    nats_reconnect_seconds: float = Field(default=1.0, gt=0, description="Between connection attempts")
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000, description="Events published per batch")
 
     dev_tenant_name: str = "dev"
     token_ttl_seconds: int = 7 * 24 * 3600

@@ -383,3 +383,13 @@ def test_the_service_refuses_to_start_when_only_the_write_schema_is_migrated(cli
 
 def test_the_service_starts_once_migrated(migrated: Cli) -> None:
     start_and_stop(migrated)
+
+
+# --- relay --------------------------------------------------------------------------------------------
+
+
+def test_relay_without_a_nats_url_says_what_to_set(migrated: Cli) -> None:
+    migrated.env["THREADLINE_NATS_URL"] = None
+    result = migrated.invoke("relay")
+    assert result.exit_code == 2
+    assert "THREADLINE_NATS_URL" in result.output

@@ -109,6 +109,23 @@ def webhooks() -> None:
     asyncio.run(run_webhook_worker())
 
 
+@main.command()
+@click.option(
+    "--batch-size", type=click.IntRange(1, 10_000), default=None, help="Events published per batch."
+)
+def relay(batch_size: int | None) -> None:
+    """Relay every event of the log, in order, to NATS JetStream until SIGTERM or SIGINT.
+
+    Needs THREADLINE_NATS_URL. At least once: resumes from its checkpoint (and from what the
+    stream already holds); JetStream drops the duplicates by message id.
+    """
+    if not Settings().nats_url:
+        raise click.UsageError("set THREADLINE_NATS_URL (e.g. nats://127.0.0.1:4222) to relay the log")
+    from threadline.cli.relay import run_relay
+
+    asyncio.run(run_relay(batch_size))
+
+
 @main.group()
 def tenant() -> None:
     """Manage tenants."""

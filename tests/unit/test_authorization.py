@@ -31,6 +31,7 @@ EXPECTED: dict[Action, tuple[set[Role], set[Role]]] = {
     Action.LOCK: ({M, A}, {M, A}),
     Action.EXPORT_USER: ({U, M, A}, {A}),
     Action.ERASE_USER: ({U, M, A}, {A}),  # own: only where the tenant allows self-erasure
+    Action.MANAGE_WEBHOOKS: ({A}, {A}),  # tenant admins alone subscribe servers to its changes
 }
 
 CELLS = [(action, role, own) for action, role, own in itertools.product(Action, Role, (True, False))]

@@ -10,7 +10,6 @@ import pytest
 from tests.api.conftest import api, other_api  # noqa: F401  (the API client fixtures)
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.support import QUICK
-from threadline.bootstrap import Threadline, build
 from threadline.settings import Settings
 
 
@@ -22,19 +21,9 @@ def webhook_settings(request: pytest.FixtureRequest) -> dict[str, object]:
 
 
 @pytest.fixture
-def tuned(settings: Settings, webhook_settings: dict[str, object]) -> Settings:
+def settings(settings: Settings, webhook_settings: dict[str, object]) -> Settings:
+    """The shared backend's settings, tuned for webhook tests: the root ``container`` uses them."""
     return settings.model_copy(update={**QUICK, **webhook_settings})
-
-
-@pytest.fixture
-async def container(tuned: Settings) -> AsyncIterator[Threadline]:
-    threadline = build(tuned)
-    await threadline.migrate()
-    await threadline.start()
-    try:
-        yield threadline
-    finally:
-        await threadline.stop()
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ async def start_worker(settings: Settings) -> asyncio.subprocess.Process:
 
 
 async def test_a_deliverer_killed_mid_delivery_and_started_again_delivers_everything(
-    api: Api, container: Threadline, tuned: Settings, receiver: Receiver
+    api: Api, container: Threadline, settings: Settings, receiver: Receiver
 ) -> None:
     receiver.plan = lambda webhook_id, count: Answer(delay=0.2)
     hook = await subscribe(api, receiver)
@@ -53,7 +53,7 @@ async def test_a_deliverer_killed_mid_delivery_and_started_again_delivers_everyt
             await api.create(f"{thread} #{n}", entity_id=thread)
     assert container.webhooks is not None
 
-    worker = await start_worker(tuned)
+    worker = await start_worker(settings)
     try:
         await receiver.until(lambda: len(receiver.received) >= 16)
         worker.send_signal(signal.SIGKILL)
@@ -64,7 +64,7 @@ async def test_a_deliverer_killed_mid_delivery_and_started_again_delivers_everyt
     stored = await container.webhooks.store.checkpoint(hook["id"])
     first_run = len(receiver.received)
 
-    worker = await start_worker(tuned)
+    worker = await start_worker(settings)
     try:
         await passed(api, container, hook["id"])
     finally:

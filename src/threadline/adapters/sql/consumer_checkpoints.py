@@ -1,18 +1,47 @@
 """The log consumers' checkpoints in the write database (table ``consumer_checkpoints``).
 
-A store is one short transaction of its own, outside any command: the consumer runs beside the
-API and must hold the write lock (SQLite) only for the instant of the upsert.
+The statements live here once. The relay stores its checkpoint in a short transaction of its own
+(``SqlConsumerCheckpoints``): it runs beside the API and must hold the write lock (SQLite) only
+for the instant of the upsert. A webhook deliverer writes its checkpoint inside the transaction
+its lease fences (``adapters/sql/webhook_store.py``), through the connection-level functions.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from threadline.adapters.sql.schema import consumer_checkpoints
+from threadline.adapters.sql.upsert import dialect_insert
 from threadline.domain.clock import utc_now
+
+_c = consumer_checkpoints.c
+
+
+async def read_position(connection: AsyncConnection, consumer: str) -> int:
+    """Where ``consumer`` resumes: 0 for one never stored."""
+    value = (await connection.execute(sa.select(_c.position).where(_c.consumer == consumer))).scalar()
+    return int(value or 0)
+
+
+async def set_position(
+    connection: AsyncConnection, consumer: str, position: int, *, forward_only: bool
+) -> None:
+    """Upsert ``consumer``'s position. ``forward_only``: the greater position wins, so a slower,
+    older copy of a consumer cannot undo a newer one's progress; without it (a webhook replay) the
+    checkpoint may be set back on purpose."""
+    insert = dialect_insert(consumer_checkpoints, connection.dialect.name)
+    statement = insert.values(consumer=consumer, position=position, updated_at=utc_now())
+    statement = statement.on_conflict_do_update(
+        index_elements=[_c.consumer],
+        set_={"position": statement.excluded.position, "updated_at": statement.excluded.updated_at},
+        where=(_c.position < statement.excluded.position) if forward_only else None,
+    )
+    await connection.execute(statement)
+
+
+async def forget(connection: AsyncConnection, consumer: str) -> None:
+    await connection.execute(consumer_checkpoints.delete().where(_c.consumer == consumer))
 
 
 class SqlConsumerCheckpoints:
@@ -20,21 +49,9 @@ class SqlConsumerCheckpoints:
         self._engine = engine
 
     async def position(self, consumer: str) -> int:
-        query = sa.select(consumer_checkpoints.c.position).where(consumer_checkpoints.c.consumer == consumer)
         async with self._engine.connect() as connection:
-            value = (await connection.execute(query)).scalar()
-        return int(value or 0)
+            return await read_position(connection, consumer)
 
     async def store(self, consumer: str, position: int) -> None:
-        insert = postgres_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(consumer_checkpoints).values(
-            consumer=consumer, position=position, updated_at=utc_now()
-        )
-        # The greater position wins, so a checkpoint never moves back.
-        statement = statement.on_conflict_do_update(
-            index_elements=[consumer_checkpoints.c.consumer],
-            set_={"position": statement.excluded.position, "updated_at": statement.excluded.updated_at},
-            where=consumer_checkpoints.c.position < statement.excluded.position,
-        )
         async with self._engine.begin() as connection:
-            await connection.execute(statement)
+            await set_position(connection, consumer, position, forward_only=True)

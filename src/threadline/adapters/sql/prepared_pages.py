@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from threadline.adapters.sql.schema import prepared_comments, prepared_pages
+from threadline.adapters.sql.upsert import dialect_insert
 from threadline.application.ports.projection import PreparedPageRow
 
 _p, _d = prepared_pages.c, prepared_comments.c
@@ -22,7 +21,7 @@ _DROP_COMMENT = prepared_comments.delete().where(
 
 def _replace(dialect: str, table: sa.Table) -> sa.Insert:
     """Insert, or on a key already there replace its body: one statement, either dialect."""
-    insert = (postgres_insert if dialect == "postgresql" else sqlite_insert)(table)
+    insert = dialect_insert(table, dialect)
     keys = [column.name for column in table.primary_key.columns]
     return insert.on_conflict_do_update(index_elements=keys, set_={"body": insert.excluded.body})
 

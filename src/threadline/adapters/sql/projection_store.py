@@ -11,8 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from threadline.adapters.sql.comment_reader import SqlCommentReader
@@ -24,7 +22,7 @@ from threadline.adapters.sql.schema import (
     projection_checkpoints,
     view_totals,
 )
-from threadline.adapters.sql.upsert import insert_if_absent
+from threadline.adapters.sql.upsert import dialect_insert, insert_if_absent
 from threadline.application.ports.projection import (
     CommentViewWriter,
     ModerationViewWriter,
@@ -139,8 +137,7 @@ _ADD_VIEWS = (
 
 
 def _upsert_totals(connection: AsyncConnection) -> sa.Insert:
-    insert = postgres_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(view_totals).values(
+    statement = dialect_insert(view_totals, connection.dialect.name).values(
         tenant_id=sa.bindparam("t"), comment_id=sa.bindparam("c"), views=sa.bindparam("v")
     )
     return statement.on_conflict_do_update(

@@ -15,22 +15,20 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from threadline.adapters.sql.consumer_checkpoints import forget, read_position, set_position
 from threadline.adapters.sql.event_log import _to_stored
 from threadline.adapters.sql.schema import (
     comments,
-    consumer_checkpoints,
     events,
     webhook_deliveries,
     webhook_subscriptions,
 )
+from threadline.adapters.sql.upsert import dialect_insert
 from threadline.application.ports.projection import StoredEvent
 from threadline.application.webhooks.ports import CommentFacts, Progress
 from threadline.application.writer_turns import WriterTurns
-from threadline.domain.clock import utc_now
 from threadline.domain.webhooks import DeliveryRecord, DeliveryStatus, Subscription, SubscriptionStatus
 
 subs, deliveries = webhook_subscriptions, webhook_deliveries
@@ -77,10 +75,6 @@ def _delivery(row: Any) -> DeliveryRecord:
         last_duration_ms=row.last_duration_ms,
         delivered_at=row.delivered_at,
     )
-
-
-def _insert(connection: AsyncConnection, table: sa.Table) -> Any:
-    return (postgres_insert if connection.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 class SqlWebhookStore:
@@ -154,20 +148,12 @@ class SqlWebhookStore:
                     deliveries.c.tenant_id == tenant_id, deliveries.c.subscription_id == subscription_id
                 )
             )
-            await connection.execute(
-                consumer_checkpoints.delete().where(
-                    consumer_checkpoints.c.consumer == consumer_name(subscription_id)
-                )
-            )
+            await forget(connection, consumer_name(subscription_id))
             return True
 
     async def checkpoint(self, subscription_id: str) -> int:
-        rows = await self._rows(
-            sa.select(consumer_checkpoints.c.position).where(
-                consumer_checkpoints.c.consumer == consumer_name(subscription_id)
-            )
-        )
-        return int(rows[0].position) if rows else 0
+        async with self._reader.connect() as connection:
+            return await read_position(connection, consumer_name(subscription_id))
 
     async def replay(self, tenant_id: str, subscription_id: str, after: int, now: str) -> bool:
         async with self._write() as connection:
@@ -302,7 +288,7 @@ class SqlWebhookStore:
     async def _upsert_records(
         self, connection: AsyncConnection, tenant_id: str, subscription_id: str, progress: Progress
     ) -> None:
-        insert = _insert(connection, deliveries)
+        insert = dialect_insert(deliveries, connection.dialect.name)
         statement = insert.on_conflict_do_update(
             index_elements=["tenant_id", "subscription_id", "delivery_id"],
             set_={
@@ -343,15 +329,8 @@ class SqlWebhookStore:
         )
 
     async def _set_checkpoint(self, connection: AsyncConnection, subscription_id: str, position: int) -> None:
-        insert = _insert(connection, consumer_checkpoints)
-        await connection.execute(
-            insert.values(
-                consumer=consumer_name(subscription_id), position=position, updated_at=utc_now()
-            ).on_conflict_do_update(
-                index_elements=["consumer"],
-                set_={"position": insert.excluded.position, "updated_at": insert.excluded.updated_at},
-            )
-        )
+        # Not forward-only: a replay sets it back; the lease's fence keeps stale writers out.
+        await set_position(connection, consumer_name(subscription_id), position, forward_only=False)
 
     async def _head(self, connection: AsyncConnection) -> int:
         return int(

@@ -24,6 +24,7 @@ from threadline.adapters.sql.projection_store import SqlProjectionStore
 from threadline.adapters.sql.schema import view_totals
 from threadline.adapters.sql.search_index import SearchRow
 from threadline.application.ports.cross_cutting import JsonObject
+from threadline.application.ports.live import LiveFeedWriter
 from threadline.application.ports.projection import (
     CommentViewWriter,
     ModerationViewWriter,
@@ -141,6 +142,7 @@ class BatchedTransaction:
         self.views: CommentViewWriter = self._views
         self.moderation: ModerationViewWriter = stored.moderation
         self.prepared: PreparedPageWriter = stored.prepared
+        self.live: LiveFeedWriter = stored.live
 
     async def read_back(self) -> CommentReader:
         await self._views.flush()  # the pages are rendered from every row gathered so far

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from threadline.adapters.auth.jwt_tokens import TokenVerifier
 from threadline.adapters.auth.rate_limits import LimitsRateLimiter
 from threadline.adapters.bus.in_process import InProcessBus
+from threadline.adapters.bus.live_fanout import InProcessLiveFanout, RedisLiveFanout
 from threadline.adapters.bus.redis_fanout import RedisBus
 from threadline.adapters.cache.live_counts import MemoryLiveCounts, RedisLiveCounts
 from threadline.adapters.cache.memory import MemoryPageCache
@@ -25,6 +26,7 @@ from threadline.adapters.sql.consumer_checkpoints import SqlConsumerCheckpoints
 from threadline.adapters.sql.engine import Database, is_transient, open_database
 from threadline.adapters.sql.event_log import SqlEventReader
 from threadline.adapters.sql.live_counts_source import SqlCountsSource
+from threadline.adapters.sql.live_feed import SqlLiveFeed
 from threadline.adapters.sql.moderation_reader import SqlModerationReader
 from threadline.adapters.sql.projection_store import SqlProjectionStore
 from threadline.adapters.sql.replicas import ReadRouter
@@ -39,6 +41,8 @@ from threadline.adapters.webhooks.http_sender import HttpWebhookSender
 from threadline.adapters.webhooks.resolver import DnsResolver
 from threadline.application.command_batches import CommandBatcher
 from threadline.application.command_runner import CommandPolicy, CommandRunner
+from threadline.application.live.hub import LiveHub, LiveLimits
+from threadline.application.live.recorder import LiveRecorder
 from threadline.application.live_counts_keeper import LiveCountsKeeper
 from threadline.application.ports.cross_cutting import RateLimiter, ViewCounter
 from threadline.application.ports.live_counts import LiveCounts
@@ -118,6 +122,7 @@ class Threadline:
     live_counts: LiveCounts | None = None  # kept by counts_keeper where a projector runs
     counts_keeper: LiveCountsKeeper | None = None
     webhooks: Webhooks | None = None
+    live: LiveHub | None = None  # this process's live subscribers (README "Live updates")
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _pusher: asyncio.Task[None] | None = None
@@ -246,6 +251,8 @@ class Threadline:
                 log.exception("pushing view counts failed; they are retried next time")
 
     async def stop(self) -> None:
+        if self.live is not None:
+            await self.live.close()  # streams end first: their clients reconnect and resume
         if self._pusher is not None:
             self._push_stop.set()
             with contextlib.suppress(Exception):
@@ -288,6 +295,7 @@ def build(settings: Settings) -> Threadline:
     views: ViewCounter
     cache: PageCache | None = None
     live_counts: LiveCounts | None = None
+    fanout: InProcessLiveFanout | RedisLiveFanout
     if settings.redis_url:
         redis = Redis.from_url(
             settings.redis_url,
@@ -295,6 +303,7 @@ def build(settings: Settings) -> Threadline:
             socket_connect_timeout=settings.redis_socket_timeout_seconds,
         )
         bus = RedisBus(redis, settings.redis_prefix)
+        fanout = RedisLiveFanout(redis, settings.redis_prefix)
         views = RedisViewCounter(redis, settings.redis_prefix, settings.view_window_seconds)
         if settings.cache_enabled:
             cache = RedisPageCache(redis, settings.redis_prefix)
@@ -303,6 +312,7 @@ def build(settings: Settings) -> Threadline:
                 cache = NearPageCache(cache, redis, settings.redis_prefix, ttl=settings.near_cache_seconds)
     else:
         bus = InProcessBus()
+        fanout = InProcessLiveFanout()
         views = MemoryViewCounter(settings.view_window_seconds)
         if settings.cache_enabled:
             cache = MemoryPageCache(max_entries=settings.cache_max_entries)
@@ -363,6 +373,7 @@ def build(settings: Settings) -> Threadline:
             listeners=[keeper.batch_committed] if keeper is not None else [],
             turns=turns,
             busy_batch_size=settings.projector_busy_batch_size,
+            live=LiveRecorder(fanout, settings.live_retention_seconds) if settings.live_enabled else None,
         ),
         reader=reader,
         router=router,
@@ -384,6 +395,18 @@ def build(settings: Settings) -> Threadline:
         live_counts=live_counts,
         counts_keeper=keeper,
         webhooks=build_webhooks(settings, write_db, turns),
+        live=LiveHub(
+            SqlLiveFeed(read_db.reader, COMMENTS_PROJECTION),
+            fanout,
+            LiveLimits(
+                queue_size=settings.live_queue_size,
+                per_tenant=settings.live_max_streams_per_tenant,
+                per_address=settings.live_max_streams_per_address,
+            ),
+            sync_seconds=settings.live_sync_seconds,
+        )
+        if settings.live_enabled
+        else None,
     )
 
 

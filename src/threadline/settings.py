@@ -104,6 +104,24 @@ class Settings(BaseSettings):
     webhook_probe_interval_seconds: float = Field(default=600.0, gt=0, description="A failing one's retry")
     webhook_secret_grace_seconds: float = Field(default=86_400.0, ge=0, description="Old secret signs too")
     webhook_response_limit_bytes: int = Field(default=4096, ge=0, le=65_536)
+    # Live updates over SSE (README "Live updates"): retention for resuming, queues and limits.
+    live_enabled: bool = Field(default=True, description="Serve /live streams and keep the live feed")
+    live_retention_seconds: float = Field(
+        default=86_400.0, gt=0, description="How long a stream may resume from its Last-Event-ID"
+    )
+    live_queue_size: int = Field(
+        default=256, ge=1, le=100_000, description="Messages a slow client may lag before its reset"
+    )
+    live_heartbeat_seconds: float = Field(default=15.0, gt=0, description="Comment lines on idle streams")
+    live_retry_ms: int = Field(default=3000, ge=0, description="The SSE retry: a client's reconnect delay")
+    live_max_streams_per_tenant: int = Field(default=20_000, ge=1)
+    live_max_streams_per_address: int = Field(default=200, ge=1)
+    live_sync_seconds: float = Field(
+        default=2.0, gt=0, description="How often a process checks the feed for batches it never heard"
+    )
+    live_send_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="A stream whose client takes longer to accept a write ends"
+    )
     # The event relay to NATS JetStream (`threadline relay`, adapters/nats/jetstream.py).
     nats_url: str | None = Field(
         default=None, description="Turns on `threadline relay`, e.g. nats://127.0.0.1:4222"

@@ -60,6 +60,10 @@ CHECKS: list[CheckFunction] = [
     negative_data_rejection,
 ]
 BASE_URL = "http://threadline.test"
+# A live stream answered 200 never ends, and the ASGI transport returns a response only once its
+# body is complete; their bad input (positions, entities, scope, tokens, tenants) is checked over
+# real HTTP in tests/api/test_live_streams.py.
+LIVE_STREAMS = frozenset({"/v1/entities/{entity_type}/{entity_id}/live", "/v1/live"})
 OPERATOR_KEY = "fuzzing-operator-key"
 
 T = TypeVar("T")
@@ -114,6 +118,8 @@ class Fuzzer:
         failures: list[str] = []
         for result in schema.get_all_operations():
             operation = result.ok()
+            if operation.path in LIVE_STREAMS:
+                continue
             # Fresh rows for every operation: the deletes before it must not leave it only 404s and 409s.
             known = self.on_loop(self.seed())
             has_inputs = bool(list(operation.iter_parameters())) or bool(operation.body)

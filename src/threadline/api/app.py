@@ -20,6 +20,7 @@ from threadline.api.routes import (
     admin,
     comments,
     health,
+    live,
     moderation,
     operator,
     search,
@@ -68,6 +69,6 @@ def create_app(settings: Settings | None = None, container: Threadline | None = 
     app.add_middleware(BodySizeLimit, max_bytes=threadline.settings.max_body_bytes)
     app.add_middleware(TenantCors, container=threadline)
     app.add_middleware(SecurityHeaders)
-    for module in (comments, moderation, threads, search, admin, webhooks, users, operator, health):
+    for module in (comments, moderation, threads, live, search, admin, webhooks, users, operator, health):
         app.include_router(module.router)
     return app

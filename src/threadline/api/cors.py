@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import time
+from urllib.parse import parse_qs
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,7 +19,7 @@ from threadline.bootstrap import Threadline
 
 REFRESH_SECONDS = 5.0
 ALLOW_METHODS = b"GET, POST, PUT, PATCH, DELETE"
-ALLOW_HEADERS = b"Authorization, Content-Type, X-Tenant-ID, X-Correlation-ID"
+ALLOW_HEADERS = b"Authorization, Content-Type, X-Tenant-ID, X-Correlation-ID, Last-Event-ID"
 EXPOSE_HEADERS = b"X-Threadline-Position, X-Threadline-Consistency, Retry-After"
 
 
@@ -31,6 +32,19 @@ def _token_tenant(authorization: bytes) -> str | None:
         return None
     tenant = claims.get("tid") if isinstance(claims, dict) else None
     return tenant if isinstance(tenant, str) else None
+
+
+def _query_tenant(query_string: bytes) -> str | None:
+    """A browser's EventSource cannot send headers: a live stream names its tenant, or carries
+    its token, in the query (``?tenant=`` / ``?access_token=``)."""
+    if not query_string:
+        return None
+    values = parse_qs(query_string.decode("latin-1"))
+    if values.get("tenant"):
+        return values["tenant"][0]
+    if values.get("access_token"):
+        return _token_tenant(b"Bearer " + values["access_token"][0].encode("latin-1"))
+    return None
 
 
 class TenantCors:
@@ -70,8 +84,10 @@ class TenantCors:
             await send({"type": "http.response.start", "status": 204, "headers": response_headers})
             await send({"type": "http.response.body", "body": b""})
             return
-        tenant = headers.get(b"x-tenant-id", b"").decode("latin-1") or _token_tenant(
-            headers.get(b"authorization", b"")
+        tenant = (
+            headers.get(b"x-tenant-id", b"").decode("latin-1")
+            or _token_tenant(headers.get(b"authorization", b""))
+            or _query_tenant(scope.get("query_string", b""))
         )
         allowed = tenant is not None and text in self._origins.get(tenant, frozenset())
 

@@ -59,3 +59,21 @@ class OperatorApiDisabled(TransportError):
     status = 403
     code = "operator_api_disabled"
     title = "The operator API is off: set THREADLINE_OPERATOR_KEY to turn it on"
+
+
+class InvalidLastEventId(TransportError):
+    status = 400
+    code = "invalid_last_event_id"
+    title = "Last-Event-ID (or after=) must be a log position: a whole number, 0 or more"
+
+
+class TooManyLiveStreams(TransportError):
+    status = 429
+    code = "too_many_live_streams"
+    title = "Too many live streams are open"
+
+
+class LiveUpdatesDisabled(TransportError):
+    status = 404
+    code = "live_updates_disabled"
+    title = "Live updates are turned off on this server"

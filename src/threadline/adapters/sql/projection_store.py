@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from threadline.adapters.sql.comment_reader import SqlCommentReader
 from threadline.adapters.sql.comment_view_writer import SqlCommentViewWriter
+from threadline.adapters.sql.live_feed import SqlLiveFeedWriter
 from threadline.adapters.sql.moderation_view_writer import SqlModerationViewWriter
 from threadline.adapters.sql.prepared_pages import SqlPreparedPages
 from threadline.adapters.sql.schema import (
@@ -23,6 +24,7 @@ from threadline.adapters.sql.schema import (
     view_totals,
 )
 from threadline.adapters.sql.upsert import dialect_insert, insert_if_absent
+from threadline.application.ports.live import LiveFeedWriter
 from threadline.application.ports.projection import (
     CommentViewWriter,
     ModerationViewWriter,
@@ -41,6 +43,7 @@ class SqlProjectionTransaction:
         self.views: CommentViewWriter = SqlCommentViewWriter(connection)
         self.moderation: ModerationViewWriter = SqlModerationViewWriter(connection)
         self.prepared: PreparedPageWriter = SqlPreparedPages(connection)
+        self.live: LiveFeedWriter = SqlLiveFeedWriter(connection)
         self._reader = SqlCommentReader(connection)
 
     async def read_back(self) -> CommentReader:

@@ -366,6 +366,36 @@ prepared_comments = sa.Table(
     sa.Column("body", sa.LargeBinary, nullable=False),
 )
 
+# The live feed (``application/live``): what the projector sent to live subscribers, per event,
+# kept for a retention window so a subscriber that reconnects reads the very messages it missed.
+# ``position`` is the event's log position (one message per event at most), so a range read
+# across tenants (a fan-out listener catching up) walks the primary key. The horizon row says
+# after which position every message is still kept; older resumes are answered with a reset.
+live_feed = sa.Table(
+    "live_feed",
+    read_metadata,
+    sa.Column("position", Position, primary_key=True, autoincrement=False),
+    sa.Column("tenant_id", Id, nullable=False),
+    sa.Column("entity_type", sa.String(64), nullable=False),
+    sa.Column("entity_id", sa.String(256), nullable=False),
+    sa.Column("comment_id", Id, nullable=False),
+    sa.Column("event", sa.String(64), nullable=False),
+    sa.Column("audience", sa.String(16), nullable=False),
+    sa.Column("author_id", sa.String(256)),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("recorded_at", sa.Float, nullable=False),
+    sa.Index("ix_live_feed_thread", "tenant_id", "entity_type", "entity_id", "position"),
+    sa.Index("ix_live_feed_tenant", "tenant_id", "position"),
+    sa.Index("ix_live_feed_comment", "tenant_id", "comment_id"),
+)
+
+live_feed_horizon = sa.Table(
+    "live_feed_horizon",
+    read_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1
+    sa.Column("position", Position, nullable=False),
+)
+
 # SQLite's search index gives each tenant a range of FTS5 rowids (``search_index.py``): the slot
 # is the range's number, handed out when the tenant's first comment is indexed, and kept by a
 # rebuild. PostgreSQL's index does not need it (the table stays so both dialects have one schema).

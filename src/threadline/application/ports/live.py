@@ -28,6 +28,7 @@ class LiveMessage:
     event: str  # the SSE ``event`` name, e.g. "comment.created"
     audience: Audience
     author_id: str | None  # with audience "author": the one reader besides moderators
+    comment_id: str  # the comment it tells of; "" for a thread's lock or a ban
     data: bytes  # the SSE ``data``: JSON, the comment in the shape a read returns
 
     @property
@@ -69,6 +70,29 @@ class LiveFeed(Protocol):
 
     async def head(self) -> int:
         """The position the projection has reached: a new subscriber's stream starts there."""
+        ...
+
+    async def read_range(self, after: int, through: int, *, limit: int = 1000) -> list[LiveMessage]:
+        """Every tenant's messages in (after, through], in log order: what a fan-out listener
+        that missed batches reads back."""
+        ...
+
+
+class LiveFeedWriter(Protocol):
+    """Keeps a batch's messages, inside the projector's batch transaction."""
+
+    async def record(self, messages: Sequence[LiveMessage], *, after: int, recorded_at: float) -> None:
+        """Keep ``messages``; the first batch ever kept also sets the horizon to ``after``."""
+        ...
+
+    async def forget_comment(self, tenant_id: str, comment_id: str, *, before: int) -> None:
+        """Drop what was kept of a comment before ``before``: it was erased, and what a resuming
+        subscriber reads must not bring its words or its author back."""
+        ...
+
+    async def prune(self, *, recorded_before: float) -> int:
+        """Drop messages recorded before that moment and move the horizon past them; returns
+        the new horizon."""
         ...
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from threadline.application.ports.cross_cutting import JsonObject
 
 if TYPE_CHECKING:  # the query port imports ClientComment, which imports this module
+    from threadline.application.ports.live import LiveFeedWriter
     from threadline.application.ports.query import CommentReader
 
 
@@ -151,6 +152,7 @@ class ProjectionTransaction(Protocol):
     views: CommentViewWriter
     moderation: ModerationViewWriter
     prepared: PreparedPageWriter
+    live: LiveFeedWriter
 
     async def read_back(self) -> CommentReader:
         """A reader of this transaction's read model as it stands, everything written so far in it

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
+from threadline.application.live.recorder import LiveRecorder
 from threadline.application.ports.cross_cutting import EventBus
 from threadline.application.ports.projection import ContentRenderer, EventReader, ProjectionStore, StoredEvent
 from threadline.application.ports.query import PageCache
@@ -72,6 +73,8 @@ class Projector:
     # and while commands wait behind it a batch is at most ``busy_batch_size`` events.
     turns: WriterTurns | None = None
     busy_batch_size: int = 100
+    # Live updates: each batch's messages kept in the live feed, then fanned out after the commit.
+    live: LiveRecorder | None = None
 
     async def run_once(self) -> int:
         """Apply one batch; returns how many events were applied."""
@@ -118,6 +121,13 @@ class Projector:
                 # projection comes to stop right before that event, as for one failing to apply.
                 middle = len(batch) // 2
                 raise ProjectionFailed(batch[middle], middle, exc) from exc
+            live = None
+            if self.live is not None:
+                try:
+                    live = await self.live.record(tx.live, await tx.read_back(), batch, checkpoint)
+                except Exception as exc:
+                    middle = len(batch) // 2
+                    raise ProjectionFailed(batch[middle], middle, exc) from exc
             last = batch[-1].position
             await tx.set_checkpoint(self.name, last)
             await tx.commit()
@@ -126,6 +136,8 @@ class Projector:
         for listener in self.listeners:
             await listener(touched)
         self.signal.advance(last)
+        if live is not None and self.live is not None:
+            await self.live.committed(live)
         if self.on_batch is not None:
             self.on_batch(batch)
         return len(batch)

@@ -1,0 +1,100 @@
+"""One live stream as Server-Sent Events: the messages a resuming client missed, read from the
+live feed, then the live tail from its subscription, with no gap and no duplicate.
+
+Framing is sse-starlette's (``ServerSentEvent``); each message is framed once, however many
+streams send it. Events: a message's own name (``comment.created`` …) with the log position as
+its ``id``; ``ready`` once caught up (its ``id`` the position the stream stands at, so a client
+that reconnects before any change resumes from there); ``reset`` when the client must reload the
+thread instead (its position is older than the retention window, or it fell too far behind).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import AsyncIterator
+
+import orjson
+from sse_starlette.event import ServerSentEvent
+
+from threadline.application.live.hub import Subscription
+from threadline.application.ports.live import LiveFeed, LiveMessage
+from threadline.bootstrap import Threadline
+from threadline.domain.tenant import TenantStatus
+
+RESUME_PAGE = 500
+HEARTBEAT = ServerSentEvent(comment="heartbeat")
+
+
+@functools.lru_cache(maxsize=8192)
+def frame(message: LiveMessage) -> bytes:
+    """The message as an SSE frame; framed once, sent to every stream that may see it."""
+    return ServerSentEvent(data=message.data.decode(), event=message.event, id=str(message.position)).encode()
+
+
+def reset_frame(reason: str) -> bytes:
+    """No ``id``: the client's position stays, and a reload starts it afresh."""
+    return ServerSentEvent(data=orjson.dumps({"reason": reason}).decode(), event="reset").encode()
+
+
+def ready_frame(position: int) -> bytes:
+    return ServerSentEvent(
+        data=orjson.dumps({"position": position}).decode(), event="ready", id=str(position)
+    ).encode()
+
+
+async def live_events(
+    container: Threadline,
+    feed: LiveFeed,
+    subscription: Subscription,
+    after: int | None,
+) -> AsyncIterator[bytes]:
+    settings = container.settings
+    hub = container.live
+    assert hub is not None
+    try:
+        yield ServerSentEvent(retry=settings.live_retry_ms, comment="threadline live").encode()
+        cursor = subscription.start
+        if after is not None:
+            if after < await feed.horizon() or after > await feed.head():
+                # Older than what is kept, or a position this server's log never reached (a
+                # rebuilt or another installation's): only a reload shows the thread right.
+                yield reset_frame("position_unavailable")
+                return
+            cursor = after
+            while cursor < subscription.start:
+                page = await feed.read_after(
+                    subscription.tenant_id,
+                    cursor,
+                    thread=subscription.thread,
+                    through=subscription.start,
+                    limit=RESUME_PAGE,
+                )
+                for message in page:
+                    if subscription.viewer.may_see(message):
+                        yield frame(message)
+                if len(page) < RESUME_PAGE:
+                    break
+                cursor = page[-1].position
+            cursor = max(after, subscription.start)
+        yield ready_frame(cursor)
+        checked_at = time.monotonic()
+        while True:
+            messages = await subscription.next(settings.live_heartbeat_seconds)
+            if subscription.overflowed:
+                yield reset_frame("too_slow")
+                return
+            for message in messages:
+                if message.position > cursor:
+                    cursor = message.position
+                    yield frame(message)
+            if subscription.closed:
+                return  # the server is shutting down: the client reconnects and resumes
+            if time.monotonic() - checked_at >= settings.live_heartbeat_seconds:
+                checked_at = time.monotonic()
+                tenant = await container.verifier.tenant(subscription.tenant_id)
+                if tenant is None or tenant.status is not TenantStatus.ACTIVE:
+                    yield reset_frame("tenant_disabled")
+                    return
+    finally:
+        hub.unsubscribe(subscription)

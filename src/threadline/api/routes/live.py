@@ -1,0 +1,186 @@
+"""Live updates over Server-Sent Events: a thread's changes for everyone who may read it, and a
+tenant's (the moderation queue included) for its moderators and admins. See
+``api/live_stream.py`` for what a stream sends and ``application/live`` for how it is fed."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from sse_starlette import EventSourceResponse
+
+from threadline.api.access import MAX_TENANT_ID_LENGTH, anonymous_read_refusal
+from threadline.api.dependencies import ContainerDep, enforce_rate_limit
+from threadline.api.errors import (
+    AuthenticationRequired,
+    InvalidLastEventId,
+    LiveUpdatesDisabled,
+    TenantMismatch,
+    TenantRequired,
+    TooManyLiveStreams,
+)
+from threadline.api.live_stream import HEARTBEAT, live_events
+from threadline.api.problems import ERROR_RESPONSES
+from threadline.application.live.hub import LiveViewer
+from threadline.application.live.hub import TooManyLiveStreams as HubFull
+from threadline.application.queries.read_your_writes import MAX_POSITION
+from threadline.bootstrap import Threadline
+from threadline.domain.authorization import Action, ensure_allowed, is_allowed
+from threadline.domain.errors import InvalidToken, TenantDisabled
+from threadline.domain.identity import Actor
+from threadline.domain.rules import valid_entity_id, valid_entity_type
+from threadline.domain.tenant import TenantStatus
+
+router = APIRouter(tags=["live"], responses=ERROR_RESPONSES)
+
+_POSITION = re.compile(r"[0-9]{1,19}")
+_STREAM: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "A stream of Server-Sent Events"}
+}
+
+TenantQuery = Annotated[
+    str | None,
+    Query(max_length=MAX_TENANT_ID_LENGTH, description="The tenant, for EventSource (no headers)"),
+]
+TokenQuery = Annotated[
+    str | None, Query(max_length=8192, description="A bearer token, for EventSource (no headers)")
+]
+AfterQuery = Annotated[
+    str | None, Query(max_length=32, description="Resume after this log position (as Last-Event-ID)")
+]
+
+
+def resume_position(last_event_id: str | None, after: str | None) -> int | None:
+    """Where a stream resumes: the browser's ``Last-Event-ID`` on a reconnect wins over the
+    ``after`` the page first asked for."""
+    given = last_event_id if last_event_id is not None else after
+    if given is None:
+        return None
+    given = given.strip()
+    if not _POSITION.fullmatch(given) or int(given) > MAX_POSITION:
+        raise InvalidLastEventId()
+    return int(given)
+
+
+async def _actor(container: Threadline, authorization: str | None, access_token: str | None) -> Actor | None:
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidToken("use 'Authorization: Bearer <token>'")
+        return await container.verifier.verify(token.strip())
+    if access_token is not None:
+        return await container.verifier.verify(access_token.strip())
+    return None
+
+
+async def _follower(
+    request: Request,
+    container: Threadline,
+    tenant_id: str | None,
+    actor: Actor | None,
+) -> str:
+    """The tenant followed, checked as for a read: anonymous only where the tenant reads publicly."""
+    if tenant_id is None:
+        if actor is None:
+            raise TenantRequired()
+        tenant_id = actor.tenant_id
+    if actor is not None and actor.tenant_id != tenant_id:
+        raise TenantMismatch()
+    tenant = await container.verifier.tenant(tenant_id)
+    if actor is None:
+        refusal = anonymous_read_refusal(tenant)
+        if refusal is not None:
+            raise refusal
+    elif tenant is None or tenant.status is not TenantStatus.ACTIVE:
+        raise TenantDisabled()
+    await enforce_rate_limit(container, request, "read", tenant_id, actor)
+    return tenant_id
+
+
+def _stream(
+    request: Request,
+    container: Threadline,
+    tenant_id: str,
+    thread: tuple[str, str] | None,
+    actor: Actor | None,
+    after: int | None,
+) -> EventSourceResponse:
+    hub = container.live
+    assert hub is not None
+    viewer = LiveViewer(
+        actor.user_id if actor else None,
+        actor is not None and is_allowed(actor, Action.READ_UNPUBLISHED, None),
+    )
+    address = request.client.host if request.client else "unknown"
+    try:
+        subscription = hub.subscribe(tenant_id, thread, viewer, address)
+    except HubFull as full:
+        raise TooManyLiveStreams(f"too many live streams for this {full.scope}; close one first") from full
+    settings = container.settings
+    return EventSourceResponse(
+        live_events(container, hub.feed, subscription, after),
+        ping=settings.live_heartbeat_seconds,
+        ping_message_factory=lambda: HEARTBEAT,
+        send_timeout=settings.live_send_timeout_seconds,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _started(container: Threadline) -> None:
+    if container.live is None:
+        raise LiveUpdatesDisabled()
+    await container.live.start()
+
+
+@router.get(
+    "/v1/entities/{entity_type}/{entity_id}/live",
+    summary="Follow a thread: its changes as Server-Sent Events, resumable with Last-Event-ID",
+    response_class=EventSourceResponse,
+    responses=_STREAM,
+)
+async def thread_live(
+    request: Request,
+    entity_type: str,
+    entity_id: str,
+    container: ContainerDep,
+    tenant: TenantQuery = None,
+    access_token: TokenQuery = None,
+    after: AfterQuery = None,
+    x_tenant_id: Annotated[str | None, Header(max_length=MAX_TENANT_ID_LENGTH)] = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    last_event_id: Annotated[str | None, Header(max_length=32)] = None,
+) -> EventSourceResponse:
+    position = resume_position(last_event_id, after)
+    thread = (valid_entity_type(entity_type), valid_entity_id(entity_id))
+    await _started(container)
+    actor = await _actor(container, authorization, access_token)
+    tenant_id = await _follower(request, container, x_tenant_id or tenant, actor)
+    return _stream(request, container, tenant_id, thread, actor, position)
+
+
+@router.get(
+    "/v1/live",
+    summary="Follow a whole tenant, its moderation queue included (moderators and admins)",
+    response_class=EventSourceResponse,
+    responses=_STREAM,
+)
+async def tenant_live(
+    request: Request,
+    container: ContainerDep,
+    scope: Annotated[str, Query(pattern="^tenant$", description="What to follow: `tenant`")],
+    tenant: TenantQuery = None,
+    access_token: TokenQuery = None,
+    after: AfterQuery = None,
+    x_tenant_id: Annotated[str | None, Header(max_length=MAX_TENANT_ID_LENGTH)] = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    last_event_id: Annotated[str | None, Header(max_length=32)] = None,
+) -> EventSourceResponse:
+    position = resume_position(last_event_id, after)
+    await _started(container)
+    actor = await _actor(container, authorization, access_token)
+    if actor is None:
+        raise AuthenticationRequired("following a whole tenant is for its moderators and admins")
+    ensure_allowed(actor, Action.READ_QUEUE)
+    tenant_id = await _follower(request, container, x_tenant_id or tenant, actor)
+    return _stream(request, container, tenant_id, None, actor, position)

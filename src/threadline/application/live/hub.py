@@ -1,0 +1,274 @@
+"""The live hub: one per API process. It hears every committed projector batch from the fan-out,
+in log order and without gaps (a batch missed on the wire, or a Redis reconnect, is read back from
+the live feed first), and hands each message to the subscriptions of its thread and its tenant.
+
+Handing over never waits: each subscription has a bounded queue, and a subscription whose queue
+overflows is ended (its stream answers a ``reset``), so a slow client never slows the projector,
+the hub, or any other subscriber. The hub's ``through`` (the last position it handed over) and
+every hand-over change together, with no ``await`` between, so a subscription registered at
+``through`` = P is handed exactly the messages after P.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from threadline.application.ports.live import LiveBatch, LiveFanout, LiveFeed, LiveMessage
+
+log = logging.getLogger(__name__)
+
+FILL_PAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class LiveViewer:
+    """Who is following: a signed-in user (or nobody), and whether they moderate the tenant."""
+
+    user_id: str | None
+    moderator: bool
+
+    def may_see(self, message: LiveMessage) -> bool:
+        if message.audience == "public":
+            return True
+        if self.moderator:
+            return True
+        return message.audience == "author" and self.user_id is not None and self.user_id == message.author_id
+
+
+class TooManyLiveStreams(Exception):
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"too many live streams for this {scope}")
+        self.scope = scope
+
+
+@dataclass(frozen=True, slots=True)
+class LiveLimits:
+    queue_size: int = 256  # messages a subscription may have waiting before it is reset
+    per_tenant: int = 20_000
+    per_address: int = 200
+
+
+class Subscription:
+    """One follower's bounded queue of messages, filled by the hub, drained by its stream."""
+
+    __slots__ = (
+        "_hub",
+        "_queue",
+        "_ready",
+        "address",
+        "closed",
+        "overflowed",
+        "start",
+        "tenant_id",
+        "thread",
+        "viewer",
+    )
+
+    def __init__(
+        self,
+        hub: LiveHub,
+        tenant_id: str,
+        thread: tuple[str, str] | None,
+        viewer: LiveViewer,
+        address: str,
+        start: int,
+    ) -> None:
+        self._hub = hub
+        self.tenant_id = tenant_id
+        self.thread = thread
+        self.viewer = viewer
+        self.address = address
+        self.start = start  # every message after this position comes through the queue
+        self._queue: deque[LiveMessage] = deque()
+        self._ready: asyncio.Event | None = None
+        self.overflowed = False
+        self.closed = False
+
+    def offer(self, message: LiveMessage) -> None:
+        if self.closed or not self.viewer.may_see(message):
+            return
+        if len(self._queue) >= self._hub.limits.queue_size:
+            self.overflowed = True
+            self._queue.clear()
+            self._hub.unsubscribe(self)
+            self.close()
+            return
+        self._queue.append(message)
+        if self._ready is not None:
+            self._ready.set()
+
+    def close(self) -> None:
+        self.closed = True
+        if self._ready is not None:
+            self._ready.set()
+
+    async def next(self, timeout: float) -> list[LiveMessage]:
+        """What has arrived, waiting up to ``timeout`` for something; empty after the timeout
+        or once closed (see ``closed`` and ``overflowed``)."""
+        if not self._queue and not self.closed:
+            if self._ready is None:
+                self._ready = asyncio.Event()
+            self._ready.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), timeout)
+        messages = list(self._queue)
+        self._queue.clear()
+        return messages
+
+    @property
+    def waiting(self) -> int:
+        return len(self._queue)
+
+
+@dataclass
+class LiveHub:
+    feed: LiveFeed
+    fanout: LiveFanout
+    limits: LiveLimits = field(default_factory=LiveLimits)
+    sync_seconds: float = 2.0  # how often the feed's head is checked for batches never heard
+    through: int = 0
+    _threads: dict[tuple[str, str, str], set[Subscription]] = field(default_factory=lambda: defaultdict(set))
+    _tenants: dict[str, set[Subscription]] = field(default_factory=lambda: defaultdict(set))
+    _per_tenant: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _per_address: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _inbox: asyncio.Queue[LiveBatch | None] = field(default_factory=asyncio.Queue)
+    _task: asyncio.Task[None] | None = None
+    _unlisten: Callable[[], None] | None = None
+    closing: bool = False
+
+    async def start(self) -> None:
+        if self._task is not None:
+            return
+        self.closing = False
+        # Listen first, then read the head: a batch committed in between is heard and kept.
+        self._unlisten = self.fanout.listen(self._inbox.put_nowait)
+        await self.fanout.start()
+        self.through = await self.feed.head()
+        self._task = asyncio.create_task(self._run())
+
+    async def close(self) -> None:
+        """Shutting down: every stream ends (its client reconnects elsewhere and resumes)."""
+        self.closing = True
+        for subscription in list(self.subscriptions()):
+            subscription.close()
+        self._threads.clear()
+        self._tenants.clear()
+        self._per_tenant.clear()
+        self._per_address.clear()
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        if self._task is not None:
+            self._inbox.put_nowait(None)
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.fanout.stop()
+
+    def subscribe(
+        self, tenant_id: str, thread: tuple[str, str] | None, viewer: LiveViewer, address: str
+    ) -> Subscription:
+        """A subscription handed every message after ``through`` as it stands now."""
+        if self._per_tenant[tenant_id] >= self.limits.per_tenant:
+            raise TooManyLiveStreams("tenant")
+        if self._per_address[address] >= self.limits.per_address:
+            raise TooManyLiveStreams("address")
+        subscription = Subscription(self, tenant_id, thread, viewer, address, self.through)
+        if thread is None:
+            self._tenants[tenant_id].add(subscription)
+        else:
+            self._threads[(tenant_id, *thread)].add(subscription)
+        self._per_tenant[tenant_id] += 1
+        self._per_address[address] += 1
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        if subscription.thread is None:
+            followers = self._tenants.get(subscription.tenant_id)
+            if followers is None or subscription not in followers:
+                return
+            followers.discard(subscription)
+            if not followers:
+                del self._tenants[subscription.tenant_id]
+        else:
+            key = (subscription.tenant_id, *subscription.thread)
+            group = self._threads.get(key)
+            if group is None or subscription not in group:
+                return
+            group.discard(subscription)
+            if not group:
+                del self._threads[key]
+        for counts, name in (
+            (self._per_tenant, subscription.tenant_id),
+            (self._per_address, subscription.address),
+        ):
+            counts[name] -= 1
+            if counts[name] <= 0:
+                del counts[name]
+
+    def subscriptions(self) -> Iterable[Subscription]:
+        for group in (*self._threads.values(), *self._tenants.values()):
+            yield from group
+
+    @property
+    def subscribers(self) -> int:
+        return sum(self._per_tenant.values())
+
+    def tenant_subscriptions(self, tenant_id: str) -> list[Subscription]:
+        """Every stream of a tenant (to close them when it is disabled)."""
+        found = list(self._tenants.get(tenant_id, ()))
+        for (tenant, _, _), group in self._threads.items():
+            if tenant == tenant_id:
+                found.extend(group)
+        return found
+
+    def hand_over(self, messages: Iterable[LiveMessage], through: int) -> None:
+        """Every message after ``self.through`` to its subscriptions, then move to ``through``."""
+        for message in messages:
+            if message.position <= self.through:
+                continue
+            group = self._threads.get((message.tenant_id, message.entity_type, message.entity_id))
+            if group:
+                for subscription in tuple(group):
+                    subscription.offer(message)
+            followers = self._tenants.get(message.tenant_id)
+            if followers:
+                for subscription in tuple(followers):
+                    subscription.offer(message)
+        self.through = max(self.through, through)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                batch = await asyncio.wait_for(self._inbox.get(), self.sync_seconds)
+            except TimeoutError:
+                batch = None
+                with contextlib.suppress(Exception):
+                    await self._fill(await self.feed.head())
+                continue
+            if batch is None:
+                return
+            try:
+                if batch.through <= self.through:
+                    continue  # heard twice (its own publish and the echo), or read back already
+                if batch.after > self.through:
+                    await self._fill(batch.after)  # batches missed on the wire
+                self.hand_over(batch.messages, batch.through)
+            except Exception:
+                log.exception(
+                    "live hub: batch (%s, %s] not handed over; read back later", batch.after, batch.through
+                )
+
+    async def _fill(self, upto: int) -> None:
+        """Read (through, upto] back from the feed and hand it over, a page at a time."""
+        while self.through < upto:
+            page = await self.feed.read_range(self.through, upto, limit=FILL_PAGE)
+            if len(page) < FILL_PAGE:
+                self.hand_over(page, upto)
+                return
+            self.hand_over(page, page[-1].position)

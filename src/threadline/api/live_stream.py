@@ -84,6 +84,9 @@ async def live_events(
             if subscription.overflowed:
                 yield reset_frame("too_slow")
                 return
+            if subscription.disabled:
+                yield reset_frame("tenant_disabled")
+                return
             for message in messages:
                 if message.position > cursor:
                     cursor = message.position

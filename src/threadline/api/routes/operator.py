@@ -149,7 +149,11 @@ async def list_tenants(container: ContainerDep) -> Response:
 
 @router.post("/{tenant_id}/disable", response_model=TenantView, summary="Disable: its tokens stop working")
 async def disable_tenant(tenant_id: str, container: ContainerDep) -> Response:
-    return _send(_view(await disable(tenant_id, tenants=container.tenants, cache=container.verifier)))
+    tenant = await disable(tenant_id, tenants=container.tenants, cache=container.verifier)
+    if container.live is not None:
+        # This process's streams of the tenant end now; other processes' at their next heartbeat.
+        container.live.close_tenant(tenant.id)
+    return _send(_view(tenant))
 
 
 @router.post("/{tenant_id}/enable", response_model=TenantView, summary="Enable a disabled tenant")

@@ -62,6 +62,7 @@ class Subscription:
         "_ready",
         "address",
         "closed",
+        "disabled",
         "overflowed",
         "start",
         "tenant_id",
@@ -88,6 +89,7 @@ class Subscription:
         self._ready: asyncio.Event | None = None
         self.overflowed = False
         self.closed = False
+        self.disabled = False  # closed because its tenant was disabled
 
     def offer(self, message: LiveMessage) -> None:
         if self.closed or not self.viewer.may_see(message):
@@ -226,6 +228,13 @@ class LiveHub:
             if tenant == tenant_id:
                 found.extend(group)
         return found
+
+    def close_tenant(self, tenant_id: str) -> None:
+        """End every stream of a tenant (it was disabled): each sends ``reset`` and closes."""
+        for subscription in self.tenant_subscriptions(tenant_id):
+            subscription.disabled = True
+            subscription.close()
+            self.unsubscribe(subscription)
 
     def hand_over(self, messages: Iterable[LiveMessage], through: int) -> None:
         """Every message after ``self.through`` to its subscriptions, then move to ``through``."""

@@ -81,11 +81,8 @@ async def live_events(
         checked_at = time.monotonic()
         while True:
             messages = await subscription.next(settings.live_heartbeat_seconds)
-            if subscription.overflowed:
-                yield reset_frame("too_slow")
-                return
-            if subscription.disabled:
-                yield reset_frame("tenant_disabled")
+            if subscription.reset_reason is not None:
+                yield reset_frame(subscription.reset_reason)
                 return
             for message in messages:
                 if message.position > cursor:

@@ -62,8 +62,7 @@ class Subscription:
         "_ready",
         "address",
         "closed",
-        "disabled",
-        "overflowed",
+        "reset_reason",
         "start",
         "tenant_id",
         "thread",
@@ -87,22 +86,32 @@ class Subscription:
         self.start = start  # every message after this position comes through the queue
         self._queue: deque[LiveMessage] = deque()
         self._ready: asyncio.Event | None = None
-        self.overflowed = False
         self.closed = False
-        self.disabled = False  # closed because its tenant was disabled
+        # Why the hub ended it, when its client must reload instead of resuming: "too_slow" (its
+        # queue overflowed), "tenant_disabled", "messages_lost" (the feed no longer holds what
+        # it missed: a rebuilt read model, or a process far behind the retention window).
+        self.reset_reason: str | None = None
 
     def offer(self, message: LiveMessage) -> None:
         if self.closed or not self.viewer.may_see(message):
             return
         if len(self._queue) >= self._hub.limits.queue_size:
-            self.overflowed = True
             self._queue.clear()
             self._hub.unsubscribe(self)
-            self.close()
+            self.end("too_slow")
             return
         self._queue.append(message)
         if self._ready is not None:
             self._ready.set()
+
+    @property
+    def overflowed(self) -> bool:
+        return self.reset_reason == "too_slow"
+
+    def end(self, reason: str) -> None:
+        """Closed, and its stream tells the client to reload (``reset``)."""
+        self.reset_reason = reason
+        self.close()
 
     def close(self) -> None:
         self.closed = True
@@ -232,9 +241,8 @@ class LiveHub:
     def close_tenant(self, tenant_id: str) -> None:
         """End every stream of a tenant (it was disabled): each sends ``reset`` and closes."""
         for subscription in self.tenant_subscriptions(tenant_id):
-            subscription.disabled = True
-            subscription.close()
             self.unsubscribe(subscription)
+            subscription.end("tenant_disabled")
 
     def hand_over(self, messages: Iterable[LiveMessage], through: int) -> None:
         """Every message after ``self.through`` to its subscriptions, then move to ``through``."""
@@ -274,7 +282,18 @@ class LiveHub:
                 )
 
     async def _fill(self, upto: int) -> None:
-        """Read (through, upto] back from the feed and hand it over, a page at a time."""
+        """Read (through, upto] back from the feed and hand it over, a page at a time. If the feed
+        no longer holds all of it (its horizon is past ``through``: the read model was rebuilt,
+        or this process fell behind the retention window), no subscription can be told what it
+        missed: every one is ended with a reset, and the hub goes on from ``upto``."""
+        if self.through >= upto:
+            return
+        if await self.feed.horizon() > self.through:
+            for subscription in list(self.subscriptions()):
+                self.unsubscribe(subscription)
+                subscription.end("messages_lost")
+            self.through = max(self.through, upto)
+            return
         while self.through < upto:
             page = await self.feed.read_range(self.through, upto, limit=FILL_PAGE)
             if len(page) < FILL_PAGE:

@@ -214,18 +214,10 @@ async def test_a_killed_projector_and_its_successor_tell_every_change_once_in_lo
     await asyncio.gather(a.start(), first.start())
     async with following(a, tenant) as follower, commands_to(a, tenant) as api:
         talk = Conversation(api)
-        told_some = asyncio.Event()
-
-        async def talking() -> None:
-            for _ in range(30):
-                await talk.change()
-                if len(talk.positions) == 6:
-                    told_some.set()
-
-        conversation = asyncio.create_task(talking())
-        await told_some.wait()
-        await until_told(follower, talk.positions[2])
-        await first.kill()  # while changes keep coming, perhaps in the middle of a batch
+        await until_told(follower, await talk.changes(6))
+        await talk.changes(3)  # the projector perhaps in the middle of their batch when it dies
+        conversation = asyncio.create_task(talk.changes(21))  # changes keep coming meanwhile
+        await first.kill()
         await deployment.projector("projector-2").start()
         await conversation
         await until_told(follower, talk.positions[-1])

@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from tests.api.live_support import LiveReader
 from tests.api.support import Api, Json
@@ -24,19 +26,52 @@ from threadline.bootstrap import build
 from threadline.domain.live import live_event_name
 from threadline.domain.tenant import Tenant
 
+# The processes outlive each test: every test runs in the module's event loop.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
 THREAD = ("post", "p1")
 Told = tuple[str, str, str]  # what a follower was told of one change: (id, event, data)
 
 
-@pytest.fixture
-async def deployment(
-    postgres_templates: PostgresTemplates | None, tmp_path: Path
-) -> AsyncIterator[Deployment]:
-    async with postgres_deployment(postgres_templates, tmp_path) as found:
-        yield found
+@dataclass
+class Cluster:
+    """Two API processes and a standalone projector on one PostgreSQL + Redis; each test follows
+    a tenant of its own. Started once per module (a process start is most of a test's time)."""
+
+    deployment: Deployment
+    a: Worker
+    b: Worker
+    projector: Worker
+
+    async def revive(self) -> Cluster:
+        """Every process running: a test that killed one and failed may have left it down."""
+        for worker in (self.a, self.b, self.projector):
+            if worker.process is None or worker.process.returncode is not None:
+                await worker.start()
+        return self
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_cluster(
+    postgres_templates: PostgresTemplates | None, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Cluster]:
+    async with postgres_deployment(postgres_templates, tmp_path_factory.mktemp("cluster")) as deployment:
+        cluster = Cluster(
+            deployment,
+            deployment.serve("api-a"),
+            deployment.serve("api-b"),
+            deployment.projector("projector"),
+        )
+        await asyncio.gather(cluster.a.start(), cluster.b.start(), cluster.projector.start())
+        yield cluster
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def cluster(shared_cluster: Cluster) -> Cluster:
+    return await shared_cluster.revive()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
 async def embedded(sqlite_template: SqliteTemplate, tmp_path: Path) -> AsyncIterator[Deployment]:
     async with embedded_deployment(sqlite_template.copy_to(tmp_path), tmp_path) as found:
         yield found
@@ -45,7 +80,7 @@ async def embedded(sqlite_template: SqliteTemplate, tmp_path: Path) -> AsyncIter
 async def create_tenant(deployment: Deployment) -> Tenant:
     container = build(deployment.settings)
     try:
-        return await container.tenants.create("acme")
+        return await container.tenants.create(f"acme {uuid.uuid4().hex[:8]}")
     finally:
         await container.stop()
 
@@ -132,11 +167,10 @@ async def the_log(api: Api) -> list[tuple[str, str]]:
 
 
 async def test_followers_of_two_api_processes_are_told_the_same_changes_in_the_same_order(
-    deployment: Deployment,
+    cluster: Cluster,
 ) -> None:
-    tenant = await create_tenant(deployment)
-    a, b = deployment.serve("api-a"), deployment.serve("api-b")
-    await asyncio.gather(a.start(), b.start(), deployment.projector("projector").start())
+    tenant = await create_tenant(cluster.deployment)
+    a, b = cluster.a, cluster.b
     async with (
         following(a, tenant) as on_a,
         following(b, tenant) as on_b,
@@ -157,11 +191,10 @@ async def test_followers_of_two_api_processes_are_told_the_same_changes_in_the_s
 
 
 async def test_a_follower_resumes_on_another_api_process_with_exactly_what_it_missed(
-    deployment: Deployment,
+    cluster: Cluster,
 ) -> None:
-    tenant = await create_tenant(deployment)
-    a, b = deployment.serve("api-a"), deployment.serve("api-b")
-    await asyncio.gather(a.start(), b.start(), deployment.projector("projector").start())
+    tenant = await create_tenant(cluster.deployment)
+    a, b = cluster.a, cluster.b
     async with following(b, tenant) as uninterrupted, commands_to(a, tenant) as api:
         talk = Conversation(api)
         async with following(a, tenant) as before:
@@ -183,11 +216,10 @@ async def test_a_follower_resumes_on_another_api_process_with_exactly_what_it_mi
 
 
 async def test_a_follower_of_a_killed_api_process_resumes_on_its_restart_without_loss(
-    deployment: Deployment,
+    cluster: Cluster,
 ) -> None:
-    tenant = await create_tenant(deployment)
-    a, b = deployment.serve("api-a"), deployment.serve("api-b")
-    await asyncio.gather(a.start(), b.start(), deployment.projector("projector").start())
+    tenant = await create_tenant(cluster.deployment)
+    a, b = cluster.a, cluster.b
     async with following(b, tenant) as uninterrupted, commands_to(b, tenant) as api:
         talk = Conversation(api)
         async with following(a, tenant) as before:
@@ -206,19 +238,17 @@ async def test_a_follower_of_a_killed_api_process_resumes_on_its_restart_without
 
 
 async def test_a_killed_projector_and_its_successor_tell_every_change_once_in_log_order(
-    deployment: Deployment,
+    cluster: Cluster,
 ) -> None:
-    tenant = await create_tenant(deployment)
-    a = deployment.serve("api-a")
-    first = deployment.projector("projector-1")
-    await asyncio.gather(a.start(), first.start())
+    tenant = await create_tenant(cluster.deployment)
+    a, projector = cluster.a, cluster.projector
     async with following(a, tenant) as follower, commands_to(a, tenant) as api:
         talk = Conversation(api)
         await until_told(follower, await talk.changes(6))
         await talk.changes(3)  # the projector perhaps in the middle of their batch when it dies
         conversation = asyncio.create_task(talk.changes(21))  # changes keep coming meanwhile
-        await first.kill()
-        await deployment.projector("projector-2").start()
+        await projector.kill()
+        await projector.start()  # a new process in its place
         await conversation
         await until_told(follower, talk.positions[-1])
         log = await the_log(api)

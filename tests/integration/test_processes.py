@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
-import sys
 import uuid
 from collections.abc import AsyncIterator
 
@@ -21,16 +19,11 @@ from tests.backends import (
     require_servers,
     sqlalchemy_url,
 )
+from tests.integration.process_support import free_port, start
 from threadline.adapters.auth.jwt_tokens import issue_token
 from threadline.bootstrap import build
 from threadline.domain.identity import Role
 from threadline.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -57,18 +50,6 @@ async def environment(
     finally:
         await postgres_templates.release((write, read))
         await drop_redis_keys(prefix)
-
-
-async def start(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "threadline.cli.main",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
 
 
 async def test_api_workers_and_a_projector_worker_serve_and_stop_gracefully(

@@ -150,17 +150,22 @@ class LiveHub:
     _inbox: asyncio.Queue[LiveBatch | None] = field(default_factory=asyncio.Queue)
     _task: asyncio.Task[None] | None = None
     _unlisten: Callable[[], None] | None = None
+    # The first streams of a process arrive together (every follower reconnects when it comes
+    # back): one of them starts the hub, the others wait for it. Two starts would listen twice and
+    # run two readers of the inbox, and closing would then wait for one that never ends.
+    _starting: asyncio.Lock = field(default_factory=asyncio.Lock)
     closing: bool = False
 
     async def start(self) -> None:
-        if self._task is not None:
-            return
-        self.closing = False
-        # Listen first, then read the head: a batch committed in between is heard and kept.
-        self._unlisten = self.fanout.listen(self._inbox.put_nowait)
-        await self.fanout.start()
-        self.through = await self.feed.head()
-        self._task = asyncio.create_task(self._run())
+        async with self._starting:
+            if self._task is not None:
+                return
+            self.closing = False
+            # Listen first, then read the head: a batch committed in between is heard and kept.
+            self._unlisten = self.fanout.listen(self._inbox.put_nowait)
+            await self.fanout.start()
+            self.through = await self.feed.head()
+            self._task = asyncio.create_task(self._run())
 
     async def close(self) -> None:
         """Shutting down: every stream ends (its client reconnects elsewhere and resumes)."""

@@ -590,8 +590,14 @@ async def test_an_address_over_its_stream_limit_is_refused_until_one_closes(
     indirect=True,
 )
 async def test_a_client_that_never_reads_is_ended_while_other_followers_get_everything(
-    live: Live, api: Api, container: Threadline
+    api: Api, container: Threadline
 ) -> None:
+    assert container.live is not None
+    async with served(container, send_buffer_bytes=8192) as base:
+        await never_read_while_another_reads(Live(base, api), api, container)
+
+
+async def never_read_while_another_reads(live: Live, api: Api, container: Threadline) -> None:
     assert container.live is not None
     reading = await live.thread()
     known = set(container.live.subscriptions())
@@ -622,6 +628,7 @@ async def test_a_client_that_never_reads_is_ended_while_other_followers_get_ever
         assert not any(e.event == "reset" for e in reading.events)
     finally:
         never_read.close()
+        await reading.close()
 
 
 @pytest.mark.parametrize("live_settings", [{"live_heartbeat_seconds": 0.2}], indirect=True)

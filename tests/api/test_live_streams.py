@@ -478,7 +478,7 @@ async def test_a_fresh_stream_starts_at_ready_with_the_position_to_resume_from(l
     assert int(fresh.changes[0].id) > position
 
 
-MALFORMED = ("abc", "-1", "1e3", "12 34", "0x10", "", "4611686018427387905", "99999999999999999999")
+MALFORMED = ("abc", "-1", "1e3", "12 34", "0x10", "", "4611686018427387905", "99999999999999999999", "9" * 40)
 
 
 async def test_a_malformed_resume_position_is_refused(live: Live, api: Api) -> None:

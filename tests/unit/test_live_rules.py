@@ -383,6 +383,22 @@ async def test_a_subscription_whose_queue_overflows_is_ended_and_removed_and_oth
     assert not fast.overflowed and not tenant.overflowed
 
 
+@pytest.mark.parametrize("limits", [LiveLimits(queue_size=2, per_tenant=100, per_address=100)])
+async def test_one_batch_larger_than_the_queue_reaches_a_follower_that_keeps_up(
+    hub: LiveHub, feed: MemoryLiveFeed, fanout: InProcessLiveFanout
+) -> None:
+    keeping_up = hub.subscribe(ACME, P1, ANONYMOUS, "10.0.0.1")
+    behind = hub.subscribe(ACME, P1, ANONYMOUS, "10.0.0.2")
+
+    await publish(fanout, feed, 1, 2, 3, 4, 5)  # a burst: one batch of five
+    assert await received(keeping_up, 5) == [1, 2, 3, 4, 5]
+    await publish(fanout, feed, 6)  # the other never took the burst: now it is behind
+    assert await received(keeping_up, 6) == [6]
+
+    assert not keeping_up.overflowed
+    assert behind.overflowed and behind.closed
+
+
 @pytest.mark.parametrize("limits", [LiveLimits(queue_size=10, per_tenant=3, per_address=100)])
 def test_a_tenant_may_hold_only_so_many_streams_and_a_closed_one_frees_its_place(hub: LiveHub) -> None:
     held = [hub.subscribe(ACME, P1, ANONYMOUS, f"10.0.0.{n}") for n in range(3)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -25,8 +26,12 @@ STUCK_SECONDS = 60.0
 
 
 @contextlib.asynccontextmanager
-async def served(container: Threadline) -> AsyncIterator[str]:
-    """The service (its projector running) on a free port; yields its base URL."""
+async def served(container: Threadline, *, send_buffer_bytes: int | None = None) -> AsyncIterator[str]:
+    """The service (its projector running) on a free port; yields its base URL.
+
+    ``send_buffer_bytes`` fixes the kernel's send buffer of every connection (accepted sockets
+    inherit it from the listening one): a client that stops reading then holds up the server's
+    writes after kilobytes rather than after the megabytes an autotuned buffer takes."""
     container.settings.run_projector = True
     await container.start()
     port = free_port()
@@ -34,7 +39,12 @@ async def served(container: Threadline) -> AsyncIterator[str]:
         create_service(container=container), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
     )
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if send_buffer_bytes is not None:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer_bytes)
+    listening.bind(("127.0.0.1", port))
+    task = asyncio.create_task(server.serve(sockets=[listening]))
     while not server.started:
         assert not task.done(), "the server did not start"
         await asyncio.sleep(0.01)
@@ -46,6 +56,7 @@ async def served(container: Threadline) -> AsyncIterator[str]:
             await container.live.close()
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):
             await asyncio.wait_for(task, 30)
+        listening.close()
 
 
 @dataclass

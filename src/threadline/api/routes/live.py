@@ -46,9 +46,10 @@ TenantQuery = Annotated[
 TokenQuery = Annotated[
     str | None, Query(max_length=8192, description="A bearer token, for EventSource (no headers)")
 ]
-AfterQuery = Annotated[
-    str | None, Query(max_length=32, description="Resume after this log position (as Last-Event-ID)")
-]
+# No length bound here: ``resume_position`` judges every given position, so one too long is
+# answered as malformed (400 invalid_last_event_id) like any other, not as a validation failure.
+AfterQuery = Annotated[str | None, Query(description="Resume after this log position (as Last-Event-ID)")]
+LastEventIdHeader = Annotated[str | None, Header()]
 
 
 def resume_position(last_event_id: str | None, after: str | None) -> int | None:
@@ -149,7 +150,7 @@ async def thread_live(
     after: AfterQuery = None,
     x_tenant_id: Annotated[str | None, Header(max_length=MAX_TENANT_ID_LENGTH)] = None,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-    last_event_id: Annotated[str | None, Header(max_length=32)] = None,
+    last_event_id: LastEventIdHeader = None,
 ) -> EventSourceResponse:
     position = resume_position(last_event_id, after)
     thread = (valid_entity_type(entity_type), valid_entity_id(entity_id))
@@ -174,7 +175,7 @@ async def tenant_live(
     after: AfterQuery = None,
     x_tenant_id: Annotated[str | None, Header(max_length=MAX_TENANT_ID_LENGTH)] = None,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-    last_event_id: Annotated[str | None, Header(max_length=32)] = None,
+    last_event_id: LastEventIdHeader = None,
 ) -> EventSourceResponse:
     position = resume_position(last_event_id, after)
     await _started(container)

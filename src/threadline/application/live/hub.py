@@ -4,9 +4,13 @@ the live feed first), and hands each message to the subscriptions of its thread 
 
 Handing over never waits: each subscription has a bounded queue, and a subscription whose queue
 overflows is ended (its stream answers a ``reset``), so a slow client never slows the projector,
-the hub, or any other subscriber. The hub's ``through`` (the last position it handed over) and
-every hand-over change together, with no ``await`` between, so a subscription registered at
-``through`` = P is handed exactly the messages after P.
+the hub, or any other subscriber. The bound is on what a subscription still has waiting from
+earlier hand-overs: one batch larger than the queue (a burst in a busy thread, a projector
+catching up) still reaches a client that keeps up; only one that has not taken the last is behind.
+
+The hub's ``through`` (the last position it handed over) and every hand-over change together,
+with no ``await`` between, so a subscription registered at ``through`` = P is handed exactly the
+messages after P.
 """
 
 from __future__ import annotations
@@ -57,9 +61,11 @@ class Subscription:
     """One follower's bounded queue of messages, filled by the hub, drained by its stream."""
 
     __slots__ = (
+        "_earlier",
         "_hub",
         "_queue",
         "_ready",
+        "_round",
         "address",
         "closed",
         "reset_reason",
@@ -86,6 +92,8 @@ class Subscription:
         self.start = start  # every message after this position comes through the queue
         self._queue: deque[LiveMessage] = deque()
         self._ready: asyncio.Event | None = None
+        self._round = hub.hand_overs  # the hand-over that last offered it something
+        self._earlier = 0  # what it had waiting when that hand-over began
         self.closed = False
         # Why the hub ended it, when its client must reload instead of resuming: "too_slow" (its
         # queue overflowed), "tenant_disabled", "messages_lost" (the feed no longer holds what
@@ -95,7 +103,10 @@ class Subscription:
     def offer(self, message: LiveMessage) -> None:
         if self.closed or not self.viewer.may_see(message):
             return
-        if len(self._queue) >= self._hub.limits.queue_size:
+        if self._round != self._hub.hand_overs:
+            self._round = self._hub.hand_overs
+            self._earlier = len(self._queue)
+        if self._earlier >= self._hub.limits.queue_size:
             self._queue.clear()
             self._hub.unsubscribe(self)
             self.end("too_slow")
@@ -143,6 +154,7 @@ class LiveHub:
     limits: LiveLimits = field(default_factory=LiveLimits)
     sync_seconds: float = 2.0  # how often the feed's head is checked for batches never heard
     through: int = 0
+    hand_overs: int = 0  # how many hand-overs began: a subscription's queue bound is per hand-over
     _threads: dict[tuple[str, str, str], set[Subscription]] = field(default_factory=lambda: defaultdict(set))
     _tenants: dict[str, set[Subscription]] = field(default_factory=lambda: defaultdict(set))
     _per_tenant: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -251,6 +263,7 @@ class LiveHub:
 
     def hand_over(self, messages: Iterable[LiveMessage], through: int) -> None:
         """Every message after ``self.through`` to its subscriptions, then move to ``through``."""
+        self.hand_overs += 1
         for message in messages:
             if message.position <= self.through:
                 continue

@@ -22,6 +22,7 @@ from threadline.application.ports.live import LiveBatch, LiveFanout, LiveFeedWri
 from threadline.application.ports.projection import StoredEvent
 from threadline.application.ports.query import CommentReader
 from threadline.application.projection.registry import decoded
+from threadline.domain.comment import Status
 from threadline.domain.events import DomainEvent, ThreadLocked, ThreadUnlocked, UserBanned
 from threadline.domain.live import (
     ERASING_EVENTS,
@@ -133,7 +134,8 @@ async def messages_of(reader: CommentReader, batch: Sequence[StoredEvent]) -> li
                     "id": event.comment_id,
                     "entity_type": event.entity_type,
                     "entity_id": event.entity_id,
-                    "status": "deleted" if row is None else row.status,
+                    # As a read shows an erased comment (``public_status``): deleted.
+                    "status": Status.DELETED.value if row is None else row.status,
                 }
             )
         messages.append(

@@ -288,6 +288,8 @@ async def test_the_embedded_server_killed_and_restarted_resumes_its_followers_wi
         assert await server.stop() in (0, -signal.SIGTERM)
         for follower in (*resumed, replay):
             await until_ended(follower)
+        # Each stream finished its response: none was cut off by the shutdown.
+        assert "without completing response" not in server.log.read_text()
     for after in resumed:
         assert told(before) + told(after) == told(replay)
     assert [(i, name) for i, name, _ in told(replay)] == log

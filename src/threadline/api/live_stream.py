@@ -10,19 +10,46 @@ thread instead (its position is older than the retention window, or it fell too 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import AsyncIterator
 
+import anyio
 import orjson
 from sse_starlette.event import ServerSentEvent
 
-from threadline.application.live.hub import Subscription
+from threadline.application.live.hub import LiveHub, Subscription
 from threadline.application.ports.live import LiveFeed, LiveMessage
 from threadline.bootstrap import Threadline
 from threadline.domain.tenant import TenantStatus
 
 RESUME_PAGE = 500
+SHUTDOWN_GRACE_SECONDS = 2.0
+
+
+class ShutdownDrain:
+    """Ends every stream cleanly when the server shuts down. sse-starlette notices uvicorn's exit
+    and sets the ``shutdown_event`` of each response; here all of a process's streams share one,
+    and one task then closes every subscription, so each stream finishes its response (the
+    client reconnects elsewhere and resumes) instead of being cancelled mid-response."""
+
+    def __init__(self, hub: LiveHub) -> None:
+        self._hub = hub
+        self._event: anyio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def event(self) -> anyio.Event:
+        if self._event is None:
+            self._event = anyio.Event()
+            self._task = asyncio.create_task(self._drain(self._event))
+        return self._event
+
+    async def _drain(self, event: anyio.Event) -> None:
+        await event.wait()
+        self._hub.close_streams()
+
+
 HEARTBEAT = ServerSentEvent(comment="heartbeat")
 
 

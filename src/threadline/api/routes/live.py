@@ -20,7 +20,7 @@ from threadline.api.errors import (
     TenantRequired,
     TooManyLiveStreams,
 )
-from threadline.api.live_stream import HEARTBEAT, live_events
+from threadline.api.live_stream import HEARTBEAT, SHUTDOWN_GRACE_SECONDS, ShutdownDrain, live_events
 from threadline.api.problems import ERROR_RESPONSES
 from threadline.application.live.hub import LiveViewer
 from threadline.application.live.hub import TooManyLiveStreams as HubFull
@@ -119,8 +119,13 @@ def _stream(
     except HubFull as full:
         raise TooManyLiveStreams(f"too many live streams for this {full.scope}; close one first") from full
     settings = container.settings
+    drain = getattr(request.app.state, "live_drain", None)
+    if drain is None:
+        drain = request.app.state.live_drain = ShutdownDrain(hub)
     return EventSourceResponse(
         live_events(container, hub.feed, subscription, after),
+        shutdown_event=drain.event(),
+        shutdown_grace_period=SHUTDOWN_GRACE_SECONDS,
         ping=settings.live_heartbeat_seconds,
         ping_message_factory=lambda: HEARTBEAT,
         send_timeout=settings.live_send_timeout_seconds,

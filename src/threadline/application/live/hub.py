@@ -179,11 +179,15 @@ class LiveHub:
             self.through = await self.feed.head()
             self._task = asyncio.create_task(self._run())
 
-    async def close(self) -> None:
-        """Shutting down: every stream ends (its client reconnects elsewhere and resumes)."""
+    def close_streams(self) -> None:
+        """Every subscription ends (not with a reset: its client reconnects and resumes)."""
         self.closing = True
         for subscription in list(self.subscriptions()):
             subscription.close()
+
+    async def close(self) -> None:
+        """Shutting down: every stream ends (its client reconnects elsewhere and resumes)."""
+        self.close_streams()
         self._threads.clear()
         self._tenants.clear()
         self._per_tenant.clear()

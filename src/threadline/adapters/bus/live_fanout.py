@@ -9,6 +9,8 @@ reached, and its hub reads the gap back from the live feed, so nothing is lost, 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -22,6 +24,7 @@ from threadline.application.ports.live import LiveBatch, LiveMessage
 log = logging.getLogger(__name__)
 
 Listener = Callable[[LiveBatch], None]
+SUBSCRIBE_WAIT_SECONDS = 1.0
 
 
 class _Listeners:
@@ -107,7 +110,11 @@ class RedisLiveFanout(_Listeners):
         self.tell(batch)
 
     async def start(self) -> None:
+        """Subscribed before the hub reads the feed's head, so no batch falls between the two
+        (with Redis slow to answer, the hub's sync finds such a batch a little later)."""
         await self._subscription.start()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.listening.wait(), SUBSCRIBE_WAIT_SECONDS)
 
     async def stop(self) -> None:
         await self._subscription.stop()

@@ -336,6 +336,16 @@ def measure_page(label: str, base: str, tenant_id: str) -> float:
     return run.requests_per_second
 
 
+def profile(name: str, pid: int) -> subprocess.Popen[bytes] | None:
+    """BENCH_LIVE_PROFILE=1: py-spy (with native frames, so the collector shows) records the API
+    process while the cached page is read beside the subscribers, as collapsed stacks."""
+    if not os.environ.get("BENCH_LIVE_PROFILE"):
+        return None
+    out = DATA / f"live-profile-{name}.txt"
+    command = ["py-spy", "record", "--native", "--format", "raw", "-d", str(WRK_SECONDS + 2)]
+    return subprocess.Popen([*command, "-o", str(out), "--pid", str(pid)], stdout=subprocess.DEVNULL)
+
+
 def run_fanout(name: str, server: Server, base: str, target: Target) -> dict[str, Any]:
     """Steps 1-4 of the module's docstring against a server already up."""
     port = int(base.rsplit(":", 1)[1])
@@ -353,7 +363,10 @@ def run_fanout(name: str, server: Server, base: str, target: Target) -> dict[str
         after = rss(processes)
         held = [streams_held(p, port) for p in processes]
         per_subscriber = [(a - b) / n if n else None for a, b, n in zip(after, before, held, strict=True)]
+        profiler = profile(name, processes[0].pid)
         crowded = measure_page(f"{name}: cached page, {SUBSCRIBERS:,} subscribers", base, target.tenant_id)
+        if profiler is not None:
+            profiler.wait()
         crowd.receipts()  # forget the heartbeats and the seeding's messages
         made = asyncio.run(creates(base, target.tokens))
         time.sleep(2)

@@ -20,7 +20,7 @@ from threadline.api.errors import (
     TenantRequired,
     TooManyLiveStreams,
 )
-from threadline.api.live_stream import HEARTBEAT, live_events
+from threadline.api.live_stream import live_events
 from threadline.api.problems import ERROR_RESPONSES
 from threadline.application.live.hub import LiveViewer
 from threadline.application.live.hub import TooManyLiveStreams as HubFull
@@ -120,8 +120,7 @@ def _stream(
     settings = container.settings
     return EventSourceResponse(
         live_events(container, hub.feed, subscription, after),
-        ping=settings.live_heartbeat_seconds,
-        ping_message_factory=lambda: HEARTBEAT,
+        ping=0,  # live_events sends the heartbeat
         send_timeout=settings.live_send_timeout_seconds,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -17,7 +17,10 @@ answer or socket error during a run fails the suite (exit status 1) after the re
 BENCH_QUICK=1: short runs and smaller data, for iteration. BENCH_BACKENDS=sqlite,postgres picks
 backends; BENCH_ONLY=writes,mixed picks workloads by id (benchmarks/workloads.py). The writes are
 held to a write ceiling measured in the same run (benchmarks/write_ceiling.py: the same create
-transaction on the raw driver, last in the run, with no server up).
+transaction on the raw driver, last in the run, with no server up). Two workloads start their own
+servers on fresh databases after the load runs: webhook delivery under faults
+(BENCH_ONLY=webhook_delivery, benchmarks/webhook_delivery.py) and the live fan-out to 5,000 SSE
+subscribers beside a bare SSE ceiling (BENCH_ONLY=live_fanout, benchmarks/live_fanout.py).
 Needs wrk (Debian: apt-get install wrk), and for the second backend PostgreSQL at
 BENCH_POSTGRES (postgresql://postgres@127.0.0.1:5432) and Redis at BENCH_REDIS
 (redis://127.0.0.1:6379/0).
@@ -50,10 +53,12 @@ from benchmarks.config import (
     WARMUP,
     console,
 )
+from benchmarks.live_fanout import run_live_fanout
+from benchmarks.live_report import live_table, live_targets
 from benchmarks.report import Target, machine, markdown, report, targets, versions, webhook_targets
 from benchmarks.seeding.plan import GROUPS, TOTAL_COMMENTS
 from benchmarks.webhook_delivery import run_webhook_delivery
-from benchmarks.workloads import WEBHOOK_DELIVERY, selected
+from benchmarks.workloads import LIVE_FANOUT, STANDALONE, WEBHOOK_DELIVERY, selected
 from benchmarks.wrk import Run
 
 
@@ -89,8 +94,8 @@ def main() -> None:
     runs: list[Run] = []
     extras: dict[str, dict[str, Any]] = {}
     goals: list[Target] = []
-    webhooks_only = bool(ONLY) and {WEBHOOK_DELIVERY.id} >= ONLY
-    for name in BACKENDS if not webhooks_only else []:
+    standalone_only = bool(ONLY) and STANDALONE >= ONLY
+    for name in BACKENDS if not standalone_only else []:
         backend = prepare_sqlite() if name == "sqlite" else prepare_postgres()
         try:
             backend_runs, extra = run_backend(backend)
@@ -104,6 +109,13 @@ def main() -> None:
     for name in BACKENDS if selected(WEBHOOK_DELIVERY) else []:
         extras.setdefault(name, {})["webhooks"] = run_webhook_delivery(name)
         goals += webhook_targets(name, extras[name]["webhooks"])
+    # Live fan-out (benchmarks/live_fanout.py): fresh databases, its own servers and ceiling.
+    if selected(LIVE_FANOUT):
+        live = run_live_fanout(BACKENDS)
+        console.print(live_table(live))
+        for name in BACKENDS:
+            extras.setdefault(name, {}).update(live=live[name], live_ceiling=live["ceiling"])
+            goals += live_targets(name, live)
     report(runs, extras, goals)
     RESULTS.mkdir(exist_ok=True)
     stem = "load-quick" if QUICK else "load"

@@ -20,7 +20,7 @@ from threadline.api.errors import (
     TenantRequired,
     TooManyLiveStreams,
 )
-from threadline.api.live_stream import HEARTBEAT, SHUTDOWN_GRACE_SECONDS, ShutdownDrain, live_events
+from threadline.api.live_stream import SHUTDOWN_GRACE_SECONDS, ShutdownDrain, live_events
 from threadline.api.problems import ERROR_RESPONSES
 from threadline.application.live.hub import LiveViewer
 from threadline.application.live.hub import TooManyLiveStreams as HubFull
@@ -126,8 +126,7 @@ def _stream(
         live_events(container, hub.feed, subscription, after),
         shutdown_event=drain.event(),
         shutdown_grace_period=SHUTDOWN_GRACE_SECONDS,
-        ping=settings.live_heartbeat_seconds,
-        ping_message_factory=lambda: HEARTBEAT,
+        ping=0,  # live_events sends the heartbeat
         send_timeout=settings.live_send_timeout_seconds,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -13,6 +13,7 @@ from threadline import __version__
 from threadline.api.cors import TenantCors
 from threadline.api.fast_commands import FastCommands
 from threadline.api.fast_counts import FastCounts
+from threadline.api.fast_live import FastLiveStreams
 from threadline.api.fast_reads import FastThreadReads
 from threadline.api.middleware import BodySizeLimit, SecurityHeaders
 from threadline.api.problems import install_problem_handlers
@@ -41,6 +42,8 @@ def create_service(settings: Settings | None = None, container: Threadline | Non
     served: ASGIApp = app
     if threadline.settings.fast_commands:
         served = FastCommands(served, threadline)
+    if threadline.live is not None:
+        served = FastLiveStreams(served, threadline)
     if not threadline.settings.fast_reads:
         return served
     return FastThreadReads(FastCounts(served, threadline), threadline)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import anyio
 import orjson
@@ -79,7 +79,7 @@ async def live_events(
     feed: LiveFeed,
     subscription: Subscription,
     after: int | None,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     settings = container.settings
     hub = container.live
     assert hub is not None

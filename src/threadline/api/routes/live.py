@@ -4,37 +4,30 @@ tenant's (the moderation queue included) for its moderators and admins. See
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from sse_starlette import EventSourceResponse
 
-from threadline.api.access import MAX_TENANT_ID_LENGTH, anonymous_read_refusal
-from threadline.api.dependencies import ContainerDep, enforce_rate_limit
-from threadline.api.errors import (
-    AuthenticationRequired,
-    InvalidLastEventId,
-    LiveUpdatesDisabled,
-    TenantMismatch,
-    TenantRequired,
-    TooManyLiveStreams,
+from threadline.api.access import MAX_TENANT_ID_LENGTH
+from threadline.api.dependencies import ContainerDep
+from threadline.api.errors import AuthenticationRequired
+from threadline.api.live_access import (
+    live_actor,
+    live_started,
+    live_tenant,
+    open_subscription,
+    resume_position,
 )
 from threadline.api.live_stream import SHUTDOWN_GRACE_SECONDS, ShutdownDrain, live_events
 from threadline.api.problems import ERROR_RESPONSES
-from threadline.application.live.hub import LiveViewer
-from threadline.application.live.hub import TooManyLiveStreams as HubFull
-from threadline.application.queries.read_your_writes import MAX_POSITION
 from threadline.bootstrap import Threadline
-from threadline.domain.authorization import Action, ensure_allowed, is_allowed
-from threadline.domain.errors import InvalidToken, TenantDisabled
+from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.identity import Actor
 from threadline.domain.rules import valid_entity_id, valid_entity_type
-from threadline.domain.tenant import TenantStatus
 
 router = APIRouter(tags=["live"], responses=ERROR_RESPONSES)
 
-_POSITION = re.compile(r"[0-9]{1,19}")
 _STREAM: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/event-stream": {}}, "description": "A stream of Server-Sent Events"}
 }
@@ -52,53 +45,6 @@ AfterQuery = Annotated[str | None, Query(description="Resume after this log posi
 LastEventIdHeader = Annotated[str | None, Header()]
 
 
-def resume_position(last_event_id: str | None, after: str | None) -> int | None:
-    """Where a stream resumes: the browser's ``Last-Event-ID`` on a reconnect wins over the
-    ``after`` the page first asked for."""
-    given = last_event_id if last_event_id is not None else after
-    if given is None:
-        return None
-    given = given.strip()
-    if not _POSITION.fullmatch(given) or int(given) > MAX_POSITION:
-        raise InvalidLastEventId()
-    return int(given)
-
-
-async def _actor(container: Threadline, authorization: str | None, access_token: str | None) -> Actor | None:
-    if authorization is not None:
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise InvalidToken("use 'Authorization: Bearer <token>'")
-        return await container.verifier.verify(token.strip())
-    if access_token is not None:
-        return await container.verifier.verify(access_token.strip())
-    return None
-
-
-async def _follower(
-    request: Request,
-    container: Threadline,
-    tenant_id: str | None,
-    actor: Actor | None,
-) -> str:
-    """The tenant followed, checked as for a read: anonymous only where the tenant reads publicly."""
-    if tenant_id is None:
-        if actor is None:
-            raise TenantRequired()
-        tenant_id = actor.tenant_id
-    if actor is not None and actor.tenant_id != tenant_id:
-        raise TenantMismatch()
-    tenant = await container.verifier.tenant(tenant_id)
-    if actor is None:
-        refusal = anonymous_read_refusal(tenant)
-        if refusal is not None:
-            raise refusal
-    elif tenant is None or tenant.status is not TenantStatus.ACTIVE:
-        raise TenantDisabled()
-    await enforce_rate_limit(container, request, "read", tenant_id, actor)
-    return tenant_id
-
-
 def _stream(
     request: Request,
     container: Threadline,
@@ -109,15 +55,7 @@ def _stream(
 ) -> EventSourceResponse:
     hub = container.live
     assert hub is not None
-    viewer = LiveViewer(
-        actor.user_id if actor else None,
-        actor is not None and is_allowed(actor, Action.READ_UNPUBLISHED, None),
-    )
-    address = request.client.host if request.client else "unknown"
-    try:
-        subscription = hub.subscribe(tenant_id, thread, viewer, address)
-    except HubFull as full:
-        raise TooManyLiveStreams(f"too many live streams for this {full.scope}; close one first") from full
+    subscription = open_subscription(request, container, tenant_id, thread, actor)
     settings = container.settings
     drain = getattr(request.app.state, "live_drain", None)
     if drain is None:
@@ -130,12 +68,6 @@ def _stream(
         send_timeout=settings.live_send_timeout_seconds,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
-
-
-async def _started(container: Threadline) -> None:
-    if container.live is None:
-        raise LiveUpdatesDisabled()
-    await container.live.start()
 
 
 @router.get(
@@ -158,9 +90,9 @@ async def thread_live(
 ) -> EventSourceResponse:
     position = resume_position(last_event_id, after)
     thread = (valid_entity_type(entity_type), valid_entity_id(entity_id))
-    await _started(container)
-    actor = await _actor(container, authorization, access_token)
-    tenant_id = await _follower(request, container, x_tenant_id or tenant, actor)
+    await live_started(container)
+    actor = await live_actor(container, authorization, access_token)
+    tenant_id = await live_tenant(request, container, x_tenant_id or tenant, actor)
     return _stream(request, container, tenant_id, thread, actor, position)
 
 
@@ -182,10 +114,10 @@ async def tenant_live(
     last_event_id: LastEventIdHeader = None,
 ) -> EventSourceResponse:
     position = resume_position(last_event_id, after)
-    await _started(container)
-    actor = await _actor(container, authorization, access_token)
+    await live_started(container)
+    actor = await live_actor(container, authorization, access_token)
     if actor is None:
         raise AuthenticationRequired("following a whole tenant is for its moderators and admins")
     ensure_allowed(actor, Action.READ_QUEUE)
-    tenant_id = await _follower(request, container, x_tenant_id or tenant, actor)
+    tenant_id = await live_tenant(request, container, x_tenant_id or tenant, actor)
     return _stream(request, container, tenant_id, None, actor, position)

@@ -45,6 +45,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Liveness guards, not speed bounds: how long a journey waits for what must happen.
 WAIT_MS = 30_000
+OPERATOR_KEY = "browser-operator-key"
 
 
 def _free_port() -> int:
@@ -187,6 +188,32 @@ class Served:
             created = list(pool.map(lambda text: self.comment(entity_id, text, user, **kw), contents))
         return [c["id"] for c in created]
 
+    def thread_order(self, entity_id: str) -> list[str]:
+        """The ids of a thread's root comments, newest first, as the API pages them."""
+        order: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+            page = self.http.get(
+                f"{self.base}/v1/entities/post/{entity_id}/comments",
+                params=params,
+                headers={"X-Tenant-ID": self.tenant.id},
+            ).json()
+            order += [node["id"] for node in page["data"]]
+            cursor = page["meta"]["next_cursor"]
+            if not cursor:
+                return order
+
+    def configure(self, **settings: object) -> None:
+        """Change the tenant's settings through the operator API (the host's origin stays allowed)."""
+        body = {"allowed_origins": [self.host.origin], **settings}
+        response = self.http.put(
+            f"{self.base}/v1/operator/tenants/{self.tenant.id}/settings",
+            json=body,
+            headers={"X-Operator-Key": OPERATOR_KEY},
+        )
+        assert response.status_code == 200, response.text
+
     def settle(self, position: int) -> None:
         """Until the read model has applied ``position`` (a read with ``min_position`` waits)."""
         for _ in range(30):
@@ -224,6 +251,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterat
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('browser')}/threadline.db",
         rate_limits_enabled=False,
+        operator_key=OPERATOR_KEY,
         live_heartbeat_seconds=2.0,
         live_retry_ms=500,
     )
@@ -274,6 +302,22 @@ def open_widget(page: Page, url: str) -> None:
     """Open a host page and wait until the widget has rendered its first page."""
     page.goto(url)
     page.wait_for_selector("section.tl[data-ready]")
+
+
+GREW = """before => {
+  const shadow = document.getElementById('threadline').shadowRoot;
+  const shown = shadow.querySelectorAll('ul.list > li').length;
+  return shown > before || shadow.querySelector('button.more').hidden;
+}"""
+
+
+def load_every_page(page: Page) -> None:
+    """Press "Load more comments" until the thread has no more pages."""
+    more = page.locator("button.more")
+    while more.is_visible():
+        before = page.locator("ul.list > li").count()
+        more.click()
+        page.wait_for_function(GREW, arg=before)
 
 
 def wait_live(page: Page) -> None:

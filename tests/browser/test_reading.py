@@ -7,14 +7,11 @@ import re
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Dialog, Page, Request, expect
-from tests.browser.conftest import Served, open_widget, shot
+from tests.browser.conftest import Served, load_every_page, open_widget, shot
 from tests.unit.test_rendering import XSS_PAYLOADS
 
-GREW = """before => {
-  const shadow = document.getElementById('threadline').shadowRoot;
-  const shown = shadow.querySelectorAll('ul.list > li').length;
-  return shown > before || shadow.querySelector('button.more').hidden;
-}"""
+from threadline.domain.identity import Role
+
 LANGUAGES = (("ru", "1 комментарий"), ("ja", "1 件のコメント"), ("zh", "1 条评论"), ("es", "1 comentario"))
 BACKGROUND = "el => getComputedStyle(el).backgroundColor"
 
@@ -33,16 +30,11 @@ def test_an_anonymous_reader_pages_through_a_500_comment_thread(served: Served, 
     expect(page.locator("h2.count")).to_have_text("501 comments")
     assert len(roots(page)) == 20
     expect(page.locator("button.sign-in, button.signin")).to_have_text("Sign in to comment")
-    more = page.locator("button.more")
-    while more.is_visible():
-        before = len(roots(page))
-        more.click()
-        page.wait_for_function(GREW, arg=before)
+    load_every_page(page)
     shown = roots(page)
     assert len(shown) == 500 and len(set(shown)) == 500
-    # Newest first, and each page continued the last: the cursor never skips or repeats one.
-    texts = page.locator("ul.list > li > article .body").all_inner_texts()
-    assert texts[0] == "Comment number 499" and texts[-1] == "Comment number 0"
+    # In the server's own order, newest first: each page continued the last, none skipped or repeated.
+    assert shown == served.thread_order("long")
     assert sorted(shown) == sorted(created)
     # Focus moved to the first comment the last page brought.
     assert page.evaluate("document.getElementById('threadline').shadowRoot.activeElement?.tagName") in (
@@ -54,6 +46,40 @@ def test_an_anonymous_reader_pages_through_a_500_comment_thread(served: Served, 
     assert time.get_attribute("datetime")
     assert re.search(r"\d{4}", time.get_attribute("title") or "")
     shot(page, "thread-anonymous")
+
+
+def test_more_replies_sorts_and_pinned_first(served: Served, page: Page) -> None:
+    first, liked, pinned, _last = served.comments("sorts", ["First"], user="ann") + [
+        served.comment("sorts", text, user="ann")["id"] for text in ("Liked", "Pinned", "Last")
+    ]
+    replies = [served.comment("sorts", f"Reply {i}", user="ben", parent_id=first)["id"] for i in range(8)]
+    for fan in ("u1", "u2"):
+        served.send("PUT", f"/v1/comments/{liked}/like", user=fan)
+    moderated = served.send("PUT", f"/v1/comments/{pinned}/pin", user="mod", role=Role.MODERATOR)
+    served.settle(moderated["position"])
+    open_widget(page, served.host.page("/sorts.html", tenant=served.tenant, entity_id="sorts"))
+    root_bodies = page.locator("ul.list > li > article > .body")
+    expect(root_bodies).to_have_text(["Pinned", "Last", "Liked", "First"])
+    expect(page.locator("ul.list > li").first.locator(".badge.pin")).to_have_text("Pinned")
+
+    first_item = page.locator(f"li.item[data-id='{first}']")
+    more = first_item.locator(":scope > button.more-replies")
+    expect(first_item.locator(":scope > ul.replies > li")).to_have_count(5)
+    expect(more).to_have_text("Show 3 more replies")
+    more.click()
+    expect(first_item.locator(":scope > ul.replies > li > article > .body")).to_have_text(
+        [f"Reply {i}" for i in range(8)]
+    )
+    assert (
+        first_item.locator(":scope > ul.replies > li").evaluate_all("l => l.map(i => i.dataset.id)")
+        == replies
+    )
+    expect(more).to_be_hidden()
+
+    page.locator("#tl-sort").select_option("oldest")
+    expect(root_bodies).to_have_text(["Pinned", "First", "Liked", "Last"])
+    page.locator("#tl-sort").select_option("popular")
+    expect(root_bodies.nth(1)).to_have_text("Liked")
 
 
 def test_count_links_are_filled_in_with_one_counts_call(served: Served, page: Page) -> None:
@@ -177,10 +203,7 @@ def test_xss_payloads_never_execute(served: Served, page: Page) -> None:
 
     page.on("dialog", refuse)
     open_widget(page, served.host.page("/xss.html", tenant=served.tenant, entity_id="xss"))
-    more = page.locator("button.more")
-    while more.is_visible():
-        more.click()
-        page.wait_for_timeout(100)
+    load_every_page(page)
     assert len(roots(page)) == len(plain) + len(marked) + 1
     for link in page.locator("ul.list .body a").all():
         # As the browser resolves it: a relative link stays on the page's own scheme.

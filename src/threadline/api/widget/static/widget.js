@@ -752,8 +752,10 @@
       let li;
       if (parentId) {
         const parent = state.comments.get(parentId);
+        // The live message of this reply may have come first and counted it already.
+        const known = state.items.has(c.id);
         place(c, state.items.get(parentId).querySelector(":scope > .replies"));
-        if (parent) refresh({ ...parent, reply_count: (parent.reply_count || 0) + 1 });
+        if (parent && !known) refresh({ ...parent, reply_count: (parent.reply_count || 0) + 1 });
         li = state.items.get(c.id);
       } else {
         const anchor = [...list.children].find((item) => !state.comments.get(item.dataset.id)?.is_pinned);
@@ -823,10 +825,12 @@
     async function like(c) {
       const known = state.comments.get(c.id) || c;
       const liked = !known.current_user_liked;
+      const before = known.like_count;
       try {
         const answer = await call(liked ? "PUT" : "DELETE", `/v1/comments/${c.id}/like`);
         const latest = state.comments.get(c.id) || known;
-        const delta = answer.changed ? (liked ? 1 : -1) : 0;
+        // Live messages carry the count itself: if one came in meanwhile, it already counts this like.
+        const delta = answer.changed && latest.like_count === before ? (liked ? 1 : -1) : 0;
         refresh({ ...latest, current_user_liked: liked, like_count: Math.max(0, latest.like_count + delta) });
         state.items.get(c.id)?.querySelector(".like")?.focus();
       } catch (failure) {

@@ -78,6 +78,7 @@ class HostSite:
     def __init__(self, api_origin: str) -> None:
         self.files: dict[str, tuple[bytes, str]] = {}
         self.api_origin = api_origin
+        self.api_origins = [api_origin]
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -91,10 +92,11 @@ class HostSite:
                 self.send_response(200)
                 self.send_header("Content-Type", media)
                 self.send_header("Content-Length", str(len(body)))
+                apis = " ".join(site.api_origins)
                 self.send_header(
                     "Content-Security-Policy",
-                    f"default-src 'none'; script-src 'self' {api_origin}; style-src 'self' {api_origin}; "
-                    f"connect-src {api_origin}; img-src https: data:; base-uri 'none'",
+                    f"default-src 'none'; script-src 'self' {apis}; style-src 'self' {apis}; "
+                    f"connect-src {apis}; img-src https: data:; base-uri 'none'",
                 )
                 self.end_headers()
                 self.wfile.write(body)
@@ -123,6 +125,7 @@ class HostSite:
         theme: str | None = None,
         before: str = "",
         head: str = "",
+        api_origin: str | None = None,
     ) -> str:
         """A host page with the two-line embed (and ``before`` it, e.g. count links)."""
         extra = "".join(
@@ -136,13 +139,75 @@ class HostSite:
 <title>Host page</title>{head}<script src="/tripwire.js"></script></head>
 <body><main><h1>An article</h1><p>Text of the article.</p>{before}
 <div id="threadline"></div>
-<script src="{self.api_origin}/embed.js" data-tenant="{tenant.id}" data-entity-type="post"
+<script src="{api_origin or self.api_origin}/embed.js" data-tenant="{tenant.id}" data-entity-type="post"
  data-entity-id="{html.escape(entity_id)}"{extra} async></script></main></body></html>""",
         )
 
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class Relay:
+    """A TCP relay in front of the API that can sever every open connection at once: a network
+    drop, as a reader's browser sees it, while the server runs on."""
+
+    def __init__(self, port: int) -> None:
+        self.target = port
+        self.loop = asyncio.new_event_loop()
+        self.writers: set[asyncio.StreamWriter] = set()
+        self.held = False
+        ready = threading.Event()
+        self.port = 0
+
+        async def start() -> None:
+            server = await asyncio.start_server(self._pipe, "127.0.0.1", 0)
+            self.port = server.sockets[0].getsockname()[1]
+            ready.set()
+
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(start(), self.loop)
+        ready.wait(30)
+        self.origin = f"http://127.0.0.1:{self.port}"
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.held:  # the network is still down
+            writer.transport.abort()
+            return
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target)
+        self.writers |= {writer, upstream_writer}
+
+        async def copy(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                sink.close()
+
+        await asyncio.gather(copy(reader, upstream_writer), copy(upstream_reader, writer))
+
+    def sever(self, hold: bool = False) -> None:
+        """Drop every open connection; with ``hold``, refuse new ones until ``release``."""
+        self.held = hold
+
+        def close_all() -> None:
+            for writer in self.writers:
+                writer.transport.abort()
+            self.writers.clear()
+
+        self.loop.call_soon_threadsafe(close_all)
+
+    def release(self) -> None:
+        self.held = False
+
+    def close(self) -> None:
+        self.sever()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
 
 
 @dataclass
@@ -153,6 +218,7 @@ class Served:
     tenant: Tenant
     host: HostSite
     http: httpx.Client
+    relay: Relay
     tokens: dict[tuple[str, Role], str] = field(default_factory=dict)
 
     def token(self, user: str, role: Role = Role.USER, name: str | None = None) -> str:
@@ -258,7 +324,13 @@ def served(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterat
     tenant = _prepare(settings, (host.origin,))
     server = uvicorn.Server(
         uvicorn.Config(
-            create_service(settings), host="127.0.0.1", port=port, log_level="warning", loop="asyncio"
+            create_service(settings),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            loop="asyncio",
+            # Open live streams would hold a graceful shutdown for its whole default wait.
+            timeout_graceful_shutdown=2,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)
@@ -273,9 +345,12 @@ def served(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterat
             threading.Event().wait(0.1)
         else:
             raise AssertionError("the server did not start")
+        relay = Relay(port)
+        host.api_origins.append(relay.origin)
         try:
-            yield Served(base, tenant, host, http)
+            yield Served(base, tenant, host, http, relay)
         finally:
+            relay.close()
             server.should_exit = True
             thread.join(timeout=30)
             host.close()

@@ -245,3 +245,40 @@ window.threadline = { token: async () => null, signIn: () => { window.__signin +
     expect(item(page, "Read me").locator(":scope > article button.edit")).to_have_count(0)
     page.locator("button.signin").click()
     assert page.evaluate("window.__signin") == 11
+
+
+def test_a_dropped_stream_resumes_without_losing_or_repeating_a_change(served: Served, page: Page) -> None:
+    root = served.comment("drop", "Before the drop", user="bob")
+    served.settle(root["position"])
+    url = served.host.page(
+        "/drop.html", tenant=served.tenant, entity_id="drop", api_origin=served.relay.origin
+    )
+    open_widget(page, url)
+    wait_live(page)
+    served.relay.sever()
+    page.wait_for_selector("section.tl[data-live=reconnecting]")
+    served.comment("drop", "Said while you were away", user="bob", parent_id=root["id"])
+    served.send(
+        "PATCH", f"/v1/comments/{root['id']}", user="bob", json={"content": "Before the drop, edited"}
+    )
+    expect(item(page, "Said while you were away")).to_have_count(1)
+    expect(item(page, "Before the drop, edited").locator(":scope > article .edited")).to_have_text("edited")
+    wait_live(page)
+    assert bodies(page, "Said while you were away").count() == 1
+
+
+def test_locked_threads_and_overlong_comments_are_explained(served: Served, page: Page) -> None:
+    open_widget(
+        page,
+        served.host.page("/lock.html", tenant=served.tenant, entity_id="lock", token=served.token("alice")),
+    )
+    wait_live(page)
+    page.locator("form.composer textarea").fill("x" * 10_001)
+    page.locator("form.composer button[type=submit]").click()
+    expect(page.locator("form.composer .error")).to_have_text(
+        "Your comment is too long (at most 10,000 characters)."
+    )
+    served.send("PUT", "/v1/entities/post/lock/lock", user="mod", role=Role.MODERATOR)
+    # The thread's live stream says it is locked: the composer gives way to the notice.
+    expect(page.locator(".compose .notice")).to_have_text("This thread is locked: no new comments.")
+    expect(page.locator("form.composer")).to_have_count(0)

@@ -103,6 +103,11 @@ def test_edit_delete_to_a_tombstone_like_and_unlike(served: Served, page: Page) 
     edited = item(page, "My second take")
     expect(edited.locator(":scope > article .edited")).to_have_text("edited")
     expect(edited.locator(":scope > article .body em")).to_have_text("second")
+    # The author may read the edit history (as raw text, never as HTML).
+    edited.locator(":scope > article button.edited").click()
+    expect(edited.locator(":scope > article .history .was")).to_have_text("Before: My first take")
+    edited.locator(":scope > article .history button").click()
+    expect(edited.locator(":scope > article .history")).to_have_count(0)
 
     like = item(page, "Bob thinks so").locator(":scope > article button.like")
     like.click()

@@ -15,6 +15,7 @@
   /* ---------- languages ---------- */
   const M = {
     en: {
+      history: "Edit history", close: "Close", before: "Before",
       comments: { one: "{n} comment", other: "{n} comments" }, sort: "Sort by", newest: "Newest",
       oldest: "Oldest", popular: "Most liked", load_more: "Load more comments",
       more_replies: { one: "Show {n} more reply", other: "Show {n} more replies" },
@@ -41,6 +42,7 @@
       e_generic: "Something went wrong. Try again.",
     },
     de: {
+      history: "Bearbeitungsverlauf", close: "Schließen", before: "Vorher",
       comments: { one: "{n} Kommentar", other: "{n} Kommentare" }, sort: "Sortieren nach", newest: "Neueste",
       oldest: "Älteste", popular: "Beliebteste", load_more: "Weitere Kommentare laden",
       more_replies: { one: "{n} weitere Antwort zeigen", other: "{n} weitere Antworten zeigen" },
@@ -70,6 +72,7 @@
       e_generic: "Etwas ist schiefgegangen. Versuch es noch einmal.",
     },
     fr: {
+      history: "Historique des modifications", close: "Fermer", before: "Avant",
       comments: { one: "{n} commentaire", other: "{n} commentaires" }, sort: "Trier par", newest: "Plus récents",
       oldest: "Plus anciens", popular: "Plus aimés", load_more: "Charger plus de commentaires",
       more_replies: { one: "Voir {n} autre réponse", other: "Voir {n} autres réponses" },
@@ -98,6 +101,7 @@
       e_generic: "Une erreur s'est produite. Réessayez.",
     },
     es: {
+      history: "Historial de ediciones", close: "Cerrar", before: "Antes",
       comments: { one: "{n} comentario", other: "{n} comentarios" }, sort: "Ordenar por", newest: "Más recientes",
       oldest: "Más antiguos", popular: "Más valorados", load_more: "Cargar más comentarios",
       more_replies: { one: "Ver {n} respuesta más", other: "Ver {n} respuestas más" },
@@ -126,6 +130,7 @@
       e_generic: "Algo salió mal. Inténtalo de nuevo.",
     },
     ru: {
+      history: "История изменений", close: "Закрыть", before: "Было",
       comments: { one: "{n} комментарий", few: "{n} комментария", many: "{n} комментариев", other: "{n} комментария" },
       sort: "Сортировка", newest: "Сначала новые", oldest: "Сначала старые", popular: "Популярные",
       load_more: "Загрузить ещё комментарии",
@@ -153,6 +158,7 @@
       e_network: "Сервер комментариев недоступен. Попробуйте снова.", e_generic: "Что-то пошло не так. Попробуйте снова.",
     },
     zh: {
+      history: "编辑历史", close: "关闭", before: "修改前",
       comments: { other: "{n} 条评论" }, sort: "排序", newest: "最新", oldest: "最早", popular: "最热",
       load_more: "加载更多评论", more_replies: { other: "显示另外 {n} 条回复" },
       new_comments: { other: "{n} 条新评论 — 显示" }, announce_new: { other: "{n} 条新评论" },
@@ -172,6 +178,7 @@
       e_generic: "出错了，请重试。",
     },
     ja: {
+      history: "編集履歴", close: "閉じる", before: "変更前",
       comments: { other: "{n} 件のコメント" }, sort: "並べ替え", newest: "新しい順", oldest: "古い順",
       popular: "人気順", load_more: "さらにコメントを読み込む", more_replies: { other: "返信をあと {n} 件表示" },
       new_comments: { other: "新しいコメント {n} 件 — 表示" }, announce_new: { other: "新しいコメント {n} 件" },
@@ -195,6 +202,7 @@
       e_network: "コメントサーバーに接続できません。もう一度お試しください。", e_generic: "問題が発生しました。もう一度お試しください。",
     },
     ar: {
+      history: "سجل التعديلات", close: "إغلاق", before: "قبل",
       comments: { zero: "لا تعليقات", one: "تعليق واحد", two: "تعليقان", few: "{n} تعليقات", many: "{n} تعليقًا", other: "{n} تعليق" },
       sort: "الترتيب", newest: "الأحدث", oldest: "الأقدم", popular: "الأكثر إعجابًا", load_more: "تحميل المزيد من التعليقات",
       more_replies: { other: "عرض {n} ردود أخرى" }, new_comments: { other: "تعليقات جديدة: {n} — عرض" },
@@ -396,7 +404,13 @@
       if (!gone) head.append(h("span", { class: "author", id: "a-" + c.id, text: name }));
       if (!gone && c.author_role && c.author_role !== "user") head.append(h("span", { class: "badge", text: c.author_role }));
       head.append(h("time", { datetime: c.created_at, title: fullDate.format(new Date(c.created_at)), text: ago(c.created_at) }));
-      if (c.is_edited && !gone) head.append(h("span", { class: "edited", title: c.edited_at ? fullDate.format(new Date(c.edited_at)) : null, text: t("edited") }));
+      if (c.is_edited && !gone) {
+        const when = c.edited_at ? fullDate.format(new Date(c.edited_at)) : null;
+        // The history is for the author and moderators (the API says so too): others see the marker.
+        head.append(isOwn(c) || isStaff()
+          ? h("button", { type: "button", class: "edited", title: when, "aria-label": `${t("edited")}: ${t("history")}`, onclick: () => openHistory(c), text: t("edited") })
+          : h("span", { class: "edited", title: when, text: t("edited") }));
+      }
       if (c.is_pinned) head.append(h("span", { class: "badge pin", text: t("pinned") }));
       if (c.status === "PENDING") head.append(h("span", { class: "badge pending", text: t("pending") }));
       const body = h("div", { class: "body" });
@@ -821,6 +835,22 @@
           h("button", { type: "submit", class: "primary", text: t("send_report") })));
       openSlot(c, form);
       reason.focus();
+    }
+    async function openHistory(c) {
+      try {
+        const answer = await call("GET", `/v1/comments/${c.id}/history`);
+        const close = h("button", { type: "button", onclick: () => closeSlot(c, "edited"), text: t("close") });
+        const panel = h("section", { class: "history", "aria-label": t("history") },
+          h("h3", { text: t("history") }),
+          h("ol", {}, answer.data.map((entry) => h("li", {},
+            h("time", { datetime: entry.edited_at, title: fullDate.format(new Date(entry.edited_at)), text: ago(entry.edited_at) }),
+            h("p", { class: "was" }, h("span", { class: "label", text: t("before") + ": " }), entry.previous_content || "")))),
+          close);
+        openSlot(c, panel);
+        close.focus();
+      } catch (failure) {
+        status.textContent = errorText(failure);
+      }
     }
     async function like(c) {
       const known = state.comments.get(c.id) || c;

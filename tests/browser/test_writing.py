@@ -278,6 +278,10 @@ def test_locked_threads_and_overlong_comments_are_explained(served: Served, page
         served.host.page("/lock.html", tenant=served.tenant, entity_id="lock", token=served.token("alice")),
     )
     wait_live(page)
+    page.locator("form.composer textarea").fill("A draft")
+    page.locator("#tl-sort").select_option("oldest")
+    page.wait_for_selector("section.tl:not([aria-busy])")
+    expect(page.locator("form.composer textarea")).to_have_value("A draft")  # a sort switch keeps it
     page.locator("form.composer textarea").fill("x" * 10_001)
     page.locator("form.composer button[type=submit]").click()
     expect(page.locator("form.composer .error")).to_have_text(

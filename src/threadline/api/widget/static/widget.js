@@ -524,7 +524,7 @@
         const answer = await page(null);
         if (generation !== state.generation) return;
         list.replaceChildren();
-        state.items.clear(); state.fresh.clear(); showBanner();
+        state.items.clear(); state.comments.clear(); state.fresh.clear(); showBanner();
         state.locked = !!answer.meta.locked;
         for (const pending of answer.pending || []) if (!pending.parent_id) place(pending, list);
         for (const node of answer.data) place(node, list);
@@ -610,8 +610,8 @@
           if (state.items.has(data.id)) refresh(data);
           else if (data.parent_id) {
             const parent = state.comments.get(data.parent_id);
-            if (parent) {
-              const li = state.items.get(data.parent_id);
+            const li = state.items.get(data.parent_id);
+            if (parent && li) {
               const shown = li.querySelector(":scope > .replies").childElementCount;
               // Replies are shown oldest first: a new one joins when the earlier ones are all shown.
               if (shown >= (parent.reply_count || 0) || li.dataset.repliesDone === "1") placeReply(data);
@@ -746,12 +746,17 @@
       form.addEventListener("keydown", (event) => { if (event.key === "Escape" && onCancel) onCancel(); });
       return { form, area };
     }
+    let composed = null;
     async function renderComposer() {
-      compose.replaceChildren();
       const jwt = await token();
       const who = jwt ? claims(jwt) : null;
       state.me = who ? who.sub : null;
       state.role = who ? who.role || "user" : null;
+      // Built again only when who may write changes: a sort switch must not lose a draft.
+      const key = `${state.me}|${state.role}|${state.locked}`;
+      if (key === composed) return;
+      composed = key;
+      compose.replaceChildren();
       if (state.locked && !isStaff()) { compose.append(h("p", { class: "notice", text: t("locked") })); return; }
       if (!state.me) {
         compose.append(h("button", { type: "button", class: "primary signin", onclick: signIn, text: t("sign_in") }));

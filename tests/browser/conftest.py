@@ -1,7 +1,7 @@
 """Browser journeys: a real Threadline server (embedded default, uvicorn on a free port) per module,
 host pages served from another origin (``localhost`` against the API's ``127.0.0.1``: another
 site, so CORS, CORP and the tenant's allowed origins are exercised), and one Debian Chromium per
-session driven by Playwright. Screenshots go to ``test-artifacts/``.
+module driven by Playwright. Screenshots go to ``test-artifacts/``.
 
 Playwright cannot download browsers on this network: the tests use ``/usr/bin/chromium``. Under
 ``CI=true`` a missing Chromium fails the tests; elsewhere they are skipped with the reason.
@@ -55,8 +55,12 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per module, gone when the module's last test is: Playwright's sync API runs an
+    event loop in the test thread while it is open, which the suite's asyncio tests (run by the
+    same worker afterwards) cannot share. Each module is one xdist group (``--dist loadgroup``),
+    so its tests run back to back on one worker."""
     if not CHROMIUM.exists():
         problem = f"{CHROMIUM} is missing; install it with: apt-get install -y chromium"
         if IN_CI:

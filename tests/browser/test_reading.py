@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Dialog, Page, Request, expect
 from tests.browser.conftest import Served, load_every_page, open_widget, shot
 from tests.unit.test_rendering import XSS_PAYLOADS
 
 from threadline.domain.identity import Role
+
+pytestmark = pytest.mark.xdist_group("browser-reading")
 
 LANGUAGES = (("ru", "1 комментарий"), ("ja", "1 件のコメント"), ("zh", "1 条评论"), ("es", "1 comentario"))
 BACKGROUND = "el => getComputedStyle(el).backgroundColor"

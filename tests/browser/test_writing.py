@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 from tests.browser.conftest import WAIT_MS, Served, open_widget, shot, wait_live
 
 from threadline.adapters.auth.jwt_tokens import issue_token
 from threadline.domain.identity import Role
+
+pytestmark = pytest.mark.xdist_group("browser-writing")
 
 ACTIVE = "document.getElementById('threadline').shadowRoot.activeElement"
 

@@ -294,3 +294,48 @@ def test_locked_threads_and_overlong_comments_are_explained(served: Served, page
     # The thread's live stream says it is locked: the composer gives way to the notice.
     expect(page.locator(".compose .notice")).to_have_text("This thread is locked: no new comments.")
     expect(page.locator("form.composer")).to_have_count(0)
+
+
+def test_a_moderator_approves_pins_and_locks_from_the_comment_s_menu(
+    served: Served, browser: Browser
+) -> None:
+    served.configure(premoderation=True)
+    pages: list[Page] = []
+    try:
+        awaiting = served.comment("moderated", "Approve me please", user="alice")
+        assert awaiting["status"] == "PENDING"
+        served.settle(awaiting["position"])
+        for name, token in (("reader", None), ("mira", served.token("mira", Role.MODERATOR))):
+            context = browser.new_context()
+            context.set_default_timeout(WAIT_MS)
+            page = context.new_page()
+            url = served.host.page(
+                f"/moderated-{name}.html", tenant=served.tenant, entity_id="moderated", token=token
+            )
+            open_widget(page, url)
+            wait_live(page)
+            pages.append(page)
+        reader, mira = pages
+        assert bodies(reader, "Approve me please").count() == 0
+        pending = item(mira, "Approve me please")
+        expect(pending.locator(":scope > article .badge.pending")).to_have_text("Awaiting approval")
+        pending.locator(":scope > article button.approve").click()
+        expect(pending.locator(":scope > article .badge.pending")).to_have_count(0)
+        # The reader's widget learns of it live, behind the banner.
+        reader.locator("button.banner").click()
+        expect(item(reader, "Approve me please")).to_have_count(1)
+        for page in pages:
+            expect(page.locator("h2.count")).to_have_text("1 comment")
+
+        pending.locator(":scope > article button.pin").click()
+        expect(item(reader, "Approve me please").locator(":scope > article .badge.pin")).to_have_text(
+            "Pinned"
+        )
+        mira.locator("button.lock").click()
+        expect(mira.locator("button.lock")).to_have_text("Unlock thread")
+        expect(item(reader, "Approve me please").locator(":scope > article button.reply")).to_have_count(0)
+        shot(mira, "moderator-menu")
+    finally:
+        served.configure(premoderation=False)
+        for page in pages:
+            page.context.close()

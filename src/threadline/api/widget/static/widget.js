@@ -15,6 +15,7 @@
   /* ---------- languages ---------- */
   const M = {
     en: {
+      pin: "Pin", unpin: "Unpin", approve: "Approve", reject: "Reject", ban: "Ban author", lock: "Lock thread", unlock: "Unlock thread", banned_done: "Author banned.",
       history: "Edit history", close: "Close", before: "Before",
       comments: { one: "{n} comment", other: "{n} comments" }, sort: "Sort by", newest: "Newest",
       oldest: "Oldest", popular: "Most liked", load_more: "Load more comments",
@@ -42,6 +43,7 @@
       e_generic: "Something went wrong. Try again.",
     },
     de: {
+      pin: "Anheften", unpin: "Lösen", approve: "Freigeben", reject: "Ablehnen", ban: "Autor sperren", lock: "Thread sperren", unlock: "Thread entsperren", banned_done: "Autor gesperrt.",
       history: "Bearbeitungsverlauf", close: "Schließen", before: "Vorher",
       comments: { one: "{n} Kommentar", other: "{n} Kommentare" }, sort: "Sortieren nach", newest: "Neueste",
       oldest: "Älteste", popular: "Beliebteste", load_more: "Weitere Kommentare laden",
@@ -72,6 +74,7 @@
       e_generic: "Etwas ist schiefgegangen. Versuch es noch einmal.",
     },
     fr: {
+      pin: "Épingler", unpin: "Désépingler", approve: "Approuver", reject: "Refuser", ban: "Bannir l'auteur", lock: "Verrouiller", unlock: "Déverrouiller", banned_done: "Auteur banni.",
       history: "Historique des modifications", close: "Fermer", before: "Avant",
       comments: { one: "{n} commentaire", other: "{n} commentaires" }, sort: "Trier par", newest: "Plus récents",
       oldest: "Plus anciens", popular: "Plus aimés", load_more: "Charger plus de commentaires",
@@ -101,6 +104,7 @@
       e_generic: "Une erreur s'est produite. Réessayez.",
     },
     es: {
+      pin: "Fijar", unpin: "Desfijar", approve: "Aprobar", reject: "Rechazar", ban: "Bloquear autor", lock: "Bloquear hilo", unlock: "Desbloquear hilo", banned_done: "Autor bloqueado.",
       history: "Historial de ediciones", close: "Cerrar", before: "Antes",
       comments: { one: "{n} comentario", other: "{n} comentarios" }, sort: "Ordenar por", newest: "Más recientes",
       oldest: "Más antiguos", popular: "Más valorados", load_more: "Cargar más comentarios",
@@ -130,6 +134,7 @@
       e_generic: "Algo salió mal. Inténtalo de nuevo.",
     },
     ru: {
+      pin: "Закрепить", unpin: "Открепить", approve: "Одобрить", reject: "Отклонить", ban: "Заблокировать автора", lock: "Закрыть обсуждение", unlock: "Открыть обсуждение", banned_done: "Автор заблокирован.",
       history: "История изменений", close: "Закрыть", before: "Было",
       comments: { one: "{n} комментарий", few: "{n} комментария", many: "{n} комментариев", other: "{n} комментария" },
       sort: "Сортировка", newest: "Сначала новые", oldest: "Сначала старые", popular: "Популярные",
@@ -158,6 +163,7 @@
       e_network: "Сервер комментариев недоступен. Попробуйте снова.", e_generic: "Что-то пошло не так. Попробуйте снова.",
     },
     zh: {
+      pin: "置顶", unpin: "取消置顶", approve: "通过", reject: "拒绝", ban: "封禁作者", lock: "锁定讨论", unlock: "解锁讨论", banned_done: "已封禁作者。",
       history: "编辑历史", close: "关闭", before: "修改前",
       comments: { other: "{n} 条评论" }, sort: "排序", newest: "最新", oldest: "最早", popular: "最热",
       load_more: "加载更多评论", more_replies: { other: "显示另外 {n} 条回复" },
@@ -178,6 +184,7 @@
       e_generic: "出错了，请重试。",
     },
     ja: {
+      pin: "固定", unpin: "固定解除", approve: "承認", reject: "却下", ban: "投稿者を禁止", lock: "スレッドをロック", unlock: "ロック解除", banned_done: "投稿者を禁止しました。",
       history: "編集履歴", close: "閉じる", before: "変更前",
       comments: { other: "{n} 件のコメント" }, sort: "並べ替え", newest: "新しい順", oldest: "古い順",
       popular: "人気順", load_more: "さらにコメントを読み込む", more_replies: { other: "返信をあと {n} 件表示" },
@@ -202,6 +209,7 @@
       e_network: "コメントサーバーに接続できません。もう一度お試しください。", e_generic: "問題が発生しました。もう一度お試しください。",
     },
     ar: {
+      pin: "تثبيت", unpin: "إلغاء التثبيت", approve: "موافقة", reject: "رفض", ban: "حظر الكاتب", lock: "قفل النقاش", unlock: "فتح النقاش", banned_done: "تم حظر الكاتب.",
       history: "سجل التعديلات", close: "إغلاق", before: "قبل",
       comments: { zero: "لا تعليقات", one: "تعليق واحد", two: "تعليقان", few: "{n} تعليقات", many: "{n} تعليقًا", other: "{n} تعليق" },
       sort: "الترتيب", newest: "الأحدث", oldest: "الأقدم", popular: "الأكثر إعجابًا", load_more: "تحميل المزيد من التعليقات",
@@ -440,6 +448,16 @@
         bar.append(del);
       }
       if (published && !isOwn(c) && state.me) bar.append(h("button", { type: "button", class: "report", onclick: () => openReport(c), text: t("report") }));
+      if (isStaff()) {
+        const act = (cls, label, method, path, body) => bar.append(h("button", { type: "button", class: cls, text: t(label),
+          onclick: () => moderate(c, cls, method, path, body) }));
+        if (published && !c.parent_id) act(c.is_pinned ? "unpin" : "pin", c.is_pinned ? "unpin" : "pin", c.is_pinned ? "DELETE" : "PUT", `/v1/comments/${c.id}/pin`);
+        if (c.status === "PENDING") {
+          act("approve", "approve", "POST", `/v1/comments/${c.id}/approve`);
+          act("reject", "reject", "POST", `/v1/comments/${c.id}/reject`, {});
+        }
+        if (c.author_id && !isOwn(c)) act("ban", "ban", "PUT", `/v1/moderation/bans/${encodeURIComponent(c.author_id)}`, {});
+      }
       return bar;
     }
 
@@ -757,6 +775,18 @@
       if (key === composed) return;
       composed = key;
       compose.replaceChildren();
+      if (isStaff()) {
+        const locked = state.locked;
+        compose.append(h("div", { class: "row staff" }, h("button", { type: "button", class: "lock", text: t(locked ? "unlock" : "lock"), onclick: async () => {
+          try {
+            await call(locked ? "DELETE" : "PUT", `/v1/entities/${encodeURIComponent(ENTITY_TYPE)}/${encodeURIComponent(entityId)}/lock`);
+            state.locked = !locked;
+            await renderComposer();
+            compose.querySelector(".lock")?.focus();
+          } catch (failure) { status.textContent = errorText(failure); }
+        } })));
+        if (locked) compose.append(h("p", { class: "notice", text: t("locked") }));
+      }
       if (state.locked && !isStaff()) { compose.append(h("p", { class: "notice", text: t("locked") })); return; }
       if (!state.me) {
         compose.append(h("button", { type: "button", class: "primary signin", onclick: signIn, text: t("sign_in") }));
@@ -853,6 +883,19 @@
           close);
         openSlot(c, panel);
         close.focus();
+      } catch (failure) {
+        status.textContent = errorText(failure);
+      }
+    }
+    /* moderators' actions: the live stream brings the outcome to every reader, this one included */
+    async function moderate(c, action, method, path, body) {
+      try {
+        await call(method, path, { body });
+        if (action === "ban") { const done = h("p", { class: "notice", tabindex: "-1", text: t("banned_done") }); openSlot(c, done); done.focus(); return; }
+        const patch = { pin: { is_pinned: true }, unpin: { is_pinned: false }, approve: { status: "ACTIVE" } }[action];
+        if (patch) refresh({ ...state.comments.get(c.id), ...patch });
+        if (action === "reject") drop(c.id);
+        state.items.get(c.id)?.querySelector("article").focus();
       } catch (failure) {
         status.textContent = errorText(failure);
       }

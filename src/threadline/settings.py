@@ -142,6 +142,11 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(default=500, ge=1, le=10_000, description="Events published per batch")
 
     dev_tenant_name: str = "dev"
+    demo_enabled: bool = Field(
+        default=False,
+        description="Serve /demo and a token for any demo user of the dev tenant to anyone who asks: "
+        "for a developer's own machine only (`threadline serve --dev` turns it on)",
+    )
     token_ttl_seconds: int = 7 * 24 * 3600
 
     @property

@@ -53,6 +53,7 @@ EXPECTED_OPERATIONS = {
     ("get", "/v1/counts"),
     ("get", "/v1/search"),
     ("get", "/v1/admin/audit"),
+    ("post", "/v1/preview"),
     ("get", "/healthz"),
     ("get", "/readyz"),
 }

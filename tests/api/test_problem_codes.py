@@ -13,11 +13,14 @@ import pytest
 
 from threadline.api.errors import (
     AuthenticationRequired,
+    InvalidLastEventId,
+    LiveUpdatesDisabled,
     OperatorApiDisabled,
     OperatorKeyRequired,
     RateLimited,
     TenantMismatch,
     TenantRequired,
+    TooManyLiveStreams,
     TransportError,
 )
 from threadline.api.problems import PROBLEM_BASE, PROBLEM_JSON, domain_problem, transport_problem
@@ -59,6 +62,9 @@ def test_every_domain_error_is_a_problem_with_its_code(error: type[DomainError])
         (RateLimited(7), 429, "rate_limited"),
         (OperatorKeyRequired(), 401, "operator_key_required"),
         (OperatorApiDisabled(), 403, "operator_api_disabled"),
+        (InvalidLastEventId(), 400, "invalid_last_event_id"),
+        (TooManyLiveStreams(), 429, "too_many_live_streams"),
+        (LiveUpdatesDisabled(), 404, "live_updates_disabled"),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, TransportError) else str(value),
 )
@@ -71,13 +77,15 @@ def test_every_transport_error_keeps_its_status_and_stable_code(
     assert (response.status_code, body["status"], body["code"]) == (status, status, code)
     assert body["type"] == PROBLEM_BASE + code and body["title"] == type(error).title
     assert response.headers.get("www-authenticate") == ("Bearer" if status == 401 else None)
-    assert response.headers.get("retry-after") == ("7" if status == 429 else None)
+    # Only a rate limit knows when to come back; too many open streams has no such moment.
+    assert response.headers.get("retry-after") == ("7" if isinstance(error, RateLimited) else None)
 
 
 def test_every_transport_error_is_named_in_this_test() -> None:
     """A transport error added without its status pinned above would go unchecked."""
     pinned = {AuthenticationRequired, TenantMismatch, TenantRequired, RateLimited}
-    pinned |= {OperatorKeyRequired, OperatorApiDisabled}
+    pinned |= {OperatorKeyRequired, OperatorApiDisabled, InvalidLastEventId, TooManyLiveStreams}
+    pinned |= {LiveUpdatesDisabled}
     assert set(_family(TransportError)) == pinned
 
 

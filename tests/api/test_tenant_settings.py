@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from pydantic import SecretStr
 
 from tests.conftest import TokenFactory
+from threadline.api.app import create_service
 from threadline.bootstrap import Threadline
 from threadline.domain.tenant import Tenant
 
@@ -88,3 +91,19 @@ async def test_invalid_settings_are_refused(
     response = await configure(client, tenant, **body)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_requests_that_arrive_together_while_origins_are_read_all_get_cors(
+    client: httpx.AsyncClient, operated: Threadline, tenant: Tenant
+) -> None:
+    """A page's first requests come at once: none may be answered from the origins known before
+    the first read of them finished."""
+    await configure(client, tenant, allowed_origins=[BLOG])
+    app = create_service(container=operated)  # a fresh middleware, which has read no origins yet
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://threadline.test") as fresh:
+        preflight = {"Origin": BLOG, "Access-Control-Request-Method": "GET"}
+        answers = await asyncio.gather(
+            *(fresh.options(f"/v1/entities/post/p{i}/comments", headers=preflight) for i in range(5))
+        )
+    assert [a.headers.get("Access-Control-Allow-Origin") for a in answers] == [BLOG] * 5

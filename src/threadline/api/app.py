@@ -20,15 +20,19 @@ from threadline.api.problems import install_problem_handlers
 from threadline.api.routes import (
     admin,
     comments,
+    demo,
     health,
     live,
     moderation,
     operator,
+    preview,
     search,
     threads,
     users,
     webhooks,
+    widget,
 )
+from threadline.api.widget import WidgetAssets
 from threadline.bootstrap import Threadline, build
 from threadline.settings import Settings
 
@@ -68,10 +72,15 @@ def create_app(settings: Settings | None = None, container: Threadline | None = 
         lifespan=lifespan,
     )
     app.state.threadline = threadline
+    app.state.widget = WidgetAssets.load()
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=threadline.settings.max_body_bytes)
     app.add_middleware(TenantCors, container=threadline)
     app.add_middleware(SecurityHeaders)
-    for module in (comments, moderation, threads, live, search, admin, webhooks, users, operator, health):
+    for module in (comments, preview, moderation, threads, live, search, admin, webhooks, users, operator):
         app.include_router(module.router)
+    app.include_router(health.router)
+    app.include_router(widget.router)
+    if threadline.settings.demo_enabled:
+        app.include_router(demo.router)
     return app

@@ -3,11 +3,13 @@
 A preflight names no tenant (browsers send header names, not values), so it is answered for an
 origin that any tenant allows; the real request then gets ``Access-Control-Allow-Origin`` only
 if the tenant it names (X-Tenant-ID, or the token's ``tid``) allows that origin. Origins are
-read from the tenant table at most every few seconds.
+read from the tenant table at most every few seconds, by one request at a time: the others wait
+for that read rather than answer from the origins known before it (none, at start).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from urllib.parse import parse_qs
@@ -54,14 +56,20 @@ class TenantCors:
         self._origins: dict[str, frozenset[str]] = {}  # tenant id -> allowed origins
         self._any: frozenset[str] = frozenset()
         self._loaded_at = -REFRESH_SECONDS
+        self._loading = asyncio.Lock()
 
     async def _refresh(self) -> None:
         if time.monotonic() - self._loaded_at < REFRESH_SECONDS:
             return
-        self._loaded_at = time.monotonic()
-        tenants = await self.container.tenants.all()
-        self._origins = {t.id: frozenset(t.settings.allowed_origins) for t in tenants}
-        self._any = frozenset().union(*self._origins.values()) if self._origins else frozenset()
+        async with self._loading:
+            # Marking the origins fresh before they were read let the requests that came in
+            # meanwhile answer from the old ones: the first page's requests all went without CORS.
+            if time.monotonic() - self._loaded_at < REFRESH_SECONDS:
+                return
+            tenants = await self.container.tenants.all()
+            self._origins = {t.id: frozenset(t.settings.allowed_origins) for t in tenants}
+            self._any = frozenset().union(*self._origins.values()) if self._origins else frozenset()
+            self._loaded_at = time.monotonic()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}

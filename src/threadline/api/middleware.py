@@ -8,12 +8,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from threadline.api.problems import problem
 
-API_HEADERS = [
+BASE_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
-    (b"cross-origin-resource-policy", b"same-site"),
 ]
+SAME_SITE = (b"cross-origin-resource-policy", b"same-site")
+# The widget's own files are loaded by every site that embeds it.
+CROSS_ORIGIN = (b"cross-origin-resource-policy", b"cross-origin")
+WIDGET_PATHS = ("/embed.js", "/widget/")
+API_HEADERS = [*BASE_HEADERS, SAME_SITE]
 # JSON answers never need to load anything.
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 # The docs page (Swagger UI, ReDoc) loads its script and styles from FastAPI's default CDN.
@@ -25,6 +29,22 @@ DOCS_CSP = (
     b"https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; frame-ancestors 'none'",
 )
 DOCS_PATHS = ("/docs", "/redoc")
+# The demo page holds itself to the strict policy a careful host page would set: scripts and
+# styles from files only, no inline code, no eval.
+DEMO_CSP = (
+    b"content-security-policy",
+    b"default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    b"img-src 'self' https: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+)
+DEMO_PATH = "/demo"
+
+
+def _headers_for(path: str) -> list[tuple[bytes, bytes]]:
+    if path.startswith(WIDGET_PATHS):
+        return [*BASE_HEADERS, CROSS_ORIGIN, API_CSP]
+    if path == DEMO_PATH or path.startswith(DEMO_PATH + "/"):
+        return [*API_HEADERS, DEMO_CSP]
+    return [*API_HEADERS, DOCS_CSP if path.startswith(DOCS_PATHS) else API_CSP]
 
 
 class SecurityHeaders:
@@ -35,11 +55,11 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if str(scope.get("path", "")).startswith(DOCS_PATHS) else API_CSP
+        added = _headers_for(str(scope.get("path", "")))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *API_HEADERS, csp]
+                message["headers"] = [*message.get("headers", []), *added]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -36,6 +36,7 @@ def prepare_dev(host: str, port: int) -> None:
         f"""
 Threadline is starting on the embedded default (SQLite, in-process projector, in-memory cache).
 
+  Demo:       {base}/demo   (a sample article with the comments widget; switch demo users there)
   API:        {base}/v1
   Docs:       {base}/docs   (OpenAPI: {base}/openapi.json)
   Tenant id:  {tenant_id}

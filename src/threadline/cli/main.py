@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Awaitable, Callable
 from typing import TextIO, TypeVar
 
@@ -70,6 +71,9 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
         from threadline.cli.dev import prepare_dev
 
         prepare_dev(host, port)
+        # Read by the Settings each worker process builds: /demo and its demo tokens exist
+        # only under --dev.
+        os.environ["THREADLINE_DEMO_ENABLED"] = "true"
     uvicorn.run(
         "threadline.api.asgi:create",
         factory=True,

@@ -75,6 +75,8 @@ class Receiver:
         chunks = []
         while True:
             message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the sender died before the body was complete: nothing was delivered
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
                 break

@@ -7,7 +7,7 @@ from typing import Any
 from rich.table import Table
 
 from benchmarks.config import console
-from benchmarks.report import Target
+from benchmarks.report import Target, targets_table
 
 P99_MS = 250.0
 BYTES_PER_SUBSCRIBER = 20 * 1024
@@ -92,11 +92,4 @@ def live_table(results: dict[str, dict[str, Any]]) -> Table:
 
 def live_report(results: dict[str, dict[str, Any]], goals: list[Target]) -> None:
     console.print(live_table(results))
-    summary = Table(title="Live targets")
-    for column in ("backend", "target", "measured", "result"):
-        summary.add_column(column)
-    for goal in goals:
-        summary.add_row(
-            goal.backend, goal.name, goal.measured, "[green]met[/]" if goal.met else "[red]missed[/]"
-        )
-    console.print(summary)
+    console.print(targets_table(goals, "Live targets"))

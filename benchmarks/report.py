@@ -205,6 +205,18 @@ def webhook_targets(backend: str, result: dict[str, Any]) -> list[Target]:
     ]
 
 
+def targets_table(goals: list[Target], title: str = "Targets") -> Table:
+    """Each target, what was measured, and whether it was met."""
+    summary = Table(title=title)
+    for column in ("backend", "target", "measured", "result"):
+        summary.add_column(column)
+    for goal in goals:
+        summary.add_row(
+            goal.backend, goal.name, goal.measured, "[green]met[/]" if goal.met else "[red]missed[/]"
+        )
+    return summary
+
+
 def report(runs: list[Run], extras: dict[str, dict[str, Any]], goals: list[Target]) -> None:
     table = Table(title=f"Threadline load benchmark{' (QUICK)' if QUICK else ''}: wrk -t{WRK_THREADS}")
     for column in (
@@ -233,14 +245,7 @@ def report(runs: list[Run], extras: dict[str, dict[str, Any]], goals: list[Targe
             f"{run.bytes_per_response:,.0f}",
         )
     console.print(table)
-    summary = Table(title="Targets")
-    for column in ("backend", "target", "measured", "result"):
-        summary.add_column(column)
-    for goal in goals:
-        summary.add_row(
-            goal.backend, goal.name, goal.measured, "[green]met[/]" if goal.met else "[red]missed[/]"
-        )
-    console.print(summary)
+    console.print(targets_table(goals))
     for backend, extra in extras.items():
         console.print(f"{backend}: projection lag {extra.get('lag')}; end to end {extra.get('lag_api')}")
 

@@ -25,6 +25,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from tests.backends import IN_CI
+from tests.tcp_splice import splice
 
 from threadline.adapters.auth.jwt_tokens import issue_token
 from threadline.api.app import create_service
@@ -181,18 +182,7 @@ class Relay:
             return
         upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target)
         self.writers |= {writer, upstream_writer}
-
-        async def copy(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-            try:
-                while data := await source.read(65536):
-                    sink.write(data)
-                    await sink.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                sink.close()
-
-        await asyncio.gather(copy(reader, upstream_writer), copy(upstream_reader, writer))
+        await splice(reader, writer, upstream_reader, upstream_writer)
 
     def sever(self, hold: bool = False) -> None:
         """Drop every open connection; with ``hold``, refuse new ones until ``release``."""

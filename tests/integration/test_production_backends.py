@@ -22,6 +22,7 @@ from tests.backends import (
     sqlalchemy_url,
 )
 from tests.integration.helpers import post, read_model_snapshot, rebuild, run
+from tests.tcp_splice import splice
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
 from threadline.application.commands.like_comment import like_comment
 from threadline.application.commands.update_comment import update_comment
@@ -196,18 +197,7 @@ class RedisProxy:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", 6379)
         self.links.update({writer, upstream_writer})
-
-        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-            try:
-                while data := await source.read(65536):
-                    sink.write(data)
-                    await sink.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                sink.close()
-
-        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+        await splice(reader, writer, upstream_reader, upstream_writer)
 
     async def cut(self) -> None:
         assert self.server is not None

@@ -15,8 +15,8 @@ from threadline.application.live.hub import (
     LiveHub,
     LiveLimits,
     LiveViewer,
+    StreamLimitReached,
     Subscription,
-    TooManyLiveStreams,
 )
 from threadline.application.ports.live import Audience, LiveBatch, LiveFeed, LiveMessage
 from threadline.domain.live import Shown, live_event_name, shown_comment_event
@@ -403,7 +403,7 @@ async def test_one_batch_larger_than_the_queue_reaches_a_follower_that_keeps_up(
 def test_a_tenant_may_hold_only_so_many_streams_and_a_closed_one_frees_its_place(hub: LiveHub) -> None:
     held = [hub.subscribe(ACME, P1, ANONYMOUS, f"10.0.0.{n}") for n in range(3)]
 
-    with pytest.raises(TooManyLiveStreams) as refused:
+    with pytest.raises(StreamLimitReached) as refused:
         hub.subscribe(ACME, None, MODERATOR, "10.0.0.9")
     assert refused.value.scope == "tenant"
     hub.subscribe(GLOBEX, P1, ANONYMOUS, "10.0.0.1")  # another tenant's count is its own
@@ -411,7 +411,7 @@ def test_a_tenant_may_hold_only_so_many_streams_and_a_closed_one_frees_its_place
     hub.unsubscribe(held[0])
     hub.unsubscribe(held[0])  # twice changes nothing
     hub.subscribe(ACME, P1, ANONYMOUS, "10.0.0.9")
-    with pytest.raises(TooManyLiveStreams):
+    with pytest.raises(StreamLimitReached):
         hub.subscribe(ACME, P1, ANONYMOUS, "10.0.0.9")
 
 
@@ -420,7 +420,7 @@ def test_an_address_may_hold_only_so_many_streams_across_tenants(hub: LiveHub) -
     first = hub.subscribe(ACME, P1, ANONYMOUS, "10.0.0.1")
     hub.subscribe(GLOBEX, None, MODERATOR, "10.0.0.1")
 
-    with pytest.raises(TooManyLiveStreams) as refused:
+    with pytest.raises(StreamLimitReached) as refused:
         hub.subscribe(ACME, ("post", "p2"), ANONYMOUS, "10.0.0.1")
     assert refused.value.scope == "address"
     hub.subscribe(ACME, P1, ANONYMOUS, "10.0.0.2")

@@ -6,35 +6,35 @@ the client to go away: a few KB per idle follower instead of tens.
 
 Anything the fast path would refuse (a malformed position, a bad token, a closed tenant, a full
 limit, an unexpected parameter) goes to the route, which checks again and answers the problem, so
-errors are written once, by the framework. CORS is the service's own (``TenantCors``), and the
-security headers are those every API answer carries.
+errors are written once, by the framework. CORS is the service's own (``TenantCors``), the
+security headers are those every API answer carries, and shutdown ends these streams as it does
+routed ones (``live_stream.drained_on_shutdown``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from threadline.adapters.auth.jwt_tokens import MAX_TOKEN_LENGTH
 from threadline.api.access import MAX_TENANT_ID_LENGTH
 from threadline.api.cors import TenantCors
+from threadline.api.dependencies import read_tenant
 from threadline.api.errors import TransportError
 from threadline.api.live_access import (
     live_actor,
     live_started,
-    live_tenant,
     open_subscription,
     resume_position,
 )
-from threadline.api.live_stream import live_events
+from threadline.api.live_stream import drained_on_shutdown, live_events
 from threadline.api.middleware import API_CSP, API_HEADERS
-from threadline.application.live.hub import LiveHub, Subscription
+from threadline.application.live.hub import Subscription
 from threadline.bootstrap import Threadline
 from threadline.domain.authorization import Action, ensure_allowed
 from threadline.domain.errors import DomainError
@@ -45,7 +45,6 @@ _TENANT = "/v1/live"
 _OPENED = "threadline.live"
 _HEADERS = (b"authorization", b"x-tenant-id", b"last-event-id")
 _QUERY = frozenset({"tenant", "access_token", "after", "scope"})
-_MAX_TOKEN = 8192
 STREAM_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-store"),
@@ -71,7 +70,6 @@ class FastLiveStreams:
         self.app = app
         self.container = container
         self._cors = TenantCors(self._serve, container)
-        self._shutdown_watch: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].endswith("/live"):
@@ -102,7 +100,9 @@ class FastLiveStreams:
             query[name] = value
         tenant = headers.get(b"x-tenant-id") or query.get("tenant")
         token = query.get("access_token")
-        if (tenant is not None and len(tenant) > MAX_TENANT_ID_LENGTH) or (token and len(token) > _MAX_TOKEN):
+        if (tenant is not None and len(tenant) > MAX_TENANT_ID_LENGTH) or (
+            token and len(token) > MAX_TOKEN_LENGTH
+        ):
             raise _Refused()
         after = resume_position(headers.get(b"last-event-id"), query.get("after"))
         container = self.container
@@ -124,7 +124,7 @@ class FastLiveStreams:
                 raise _Refused()
             ensure_allowed(actor, Action.READ_QUEUE)
         request = Request(scope)
-        tenant_id = await live_tenant(request, container, tenant, actor)
+        tenant_id = await read_tenant(request, container, actor, tenant)
         return _Opened(open_subscription(request, container, tenant_id, thread, actor), after)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -132,9 +132,9 @@ class FastLiveStreams:
         subscription = opened.subscription
         hub = self.container.live
         assert hub is not None
-        self._watch_shutdown(hub)
+        drained_on_shutdown(hub)
         gone = asyncio.create_task(_until_disconnect(receive, subscription))
-        events = live_events(self.container, hub.feed, subscription, opened.after)
+        events = live_events(self.container, subscription, opened.after)
         timeout = self.container.settings.live_send_timeout_seconds
         try:
             await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
@@ -150,12 +150,6 @@ class FastLiveStreams:
             await events.aclose()
             hub.unsubscribe(subscription)
 
-    def _watch_shutdown(self, hub: LiveHub) -> None:
-        """One task per process: when uvicorn begins to shut down (sse-starlette's ``AppStatus``
-        hears its exit signal) every stream ends, so shutdown does not wait for open streams."""
-        if self._shutdown_watch is None or self._shutdown_watch.done():
-            self._shutdown_watch = asyncio.create_task(_close_on_shutdown(hub))
-
 
 async def _until_disconnect(receive: Receive, subscription: Subscription) -> None:
     while True:
@@ -163,11 +157,3 @@ async def _until_disconnect(receive: Receive, subscription: Subscription) -> Non
         if message["type"] == "http.disconnect":
             subscription.close()
             return
-
-
-async def _close_on_shutdown(hub: LiveHub) -> None:
-    # sse-starlette's own wait for uvicorn's exit (one watcher per event loop, shared by the
-    # routed streams too): a static method its responses use, not part of its documented API.
-    await EventSourceResponse._listen_for_exit_signal()
-    with contextlib.suppress(Exception):
-        hub.close_streams()

@@ -1,7 +1,7 @@
 """Who may follow what, checked once for both ways a live stream is served (the route in
 ``routes/live.py`` and the fast path in ``fast_live.py``): the resume position, the follower's
-token (a header, or ``?access_token=`` for EventSource), the tenant as for a read, and the
-subscription within its limits."""
+token (a header, or ``?access_token=`` for EventSource), and the subscription within its limits.
+The tenant is checked as for any read (``dependencies.read_tenant``)."""
 
 from __future__ import annotations
 
@@ -9,23 +9,13 @@ import re
 
 from fastapi import Request
 
-from threadline.api.access import anonymous_read_refusal
-from threadline.api.dependencies import enforce_rate_limit
-from threadline.api.errors import (
-    InvalidLastEventId,
-    LiveUpdatesDisabled,
-    TenantMismatch,
-    TenantRequired,
-    TooManyLiveStreams,
-)
-from threadline.application.live.hub import LiveViewer, Subscription
-from threadline.application.live.hub import TooManyLiveStreams as HubFull
+from threadline.api.dependencies import optional_actor
+from threadline.api.errors import InvalidLastEventId, LiveUpdatesDisabled, TooManyLiveStreams
+from threadline.application.live.hub import LiveViewer, StreamLimitReached, Subscription
 from threadline.application.queries.read_your_writes import MAX_POSITION
 from threadline.bootstrap import Threadline
 from threadline.domain.authorization import Action, is_allowed
-from threadline.domain.errors import InvalidToken, TenantDisabled
 from threadline.domain.identity import Actor
-from threadline.domain.tenant import TenantStatus
 
 _POSITION = re.compile(r"[0-9]{1,19}")
 
@@ -45,38 +35,12 @@ def resume_position(last_event_id: str | None, after: str | None) -> int | None:
 async def live_actor(
     container: Threadline, authorization: str | None, access_token: str | None
 ) -> Actor | None:
-    if authorization is not None:
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise InvalidToken("use 'Authorization: Bearer <token>'")
-        return await container.verifier.verify(token.strip())
-    if access_token is not None:
+    """The follower: as for any request (``Authorization``), else the token EventSource carries in
+    the query."""
+    actor = await optional_actor(container, authorization)
+    if actor is None and access_token is not None:
         return await container.verifier.verify(access_token.strip())
-    return None
-
-
-async def live_tenant(
-    request: Request,
-    container: Threadline,
-    tenant_id: str | None,
-    actor: Actor | None,
-) -> str:
-    """The tenant followed, checked as for a read: anonymous only where the tenant reads publicly."""
-    if tenant_id is None:
-        if actor is None:
-            raise TenantRequired()
-        tenant_id = actor.tenant_id
-    if actor is not None and actor.tenant_id != tenant_id:
-        raise TenantMismatch()
-    tenant = await container.verifier.tenant(tenant_id)
-    if actor is None:
-        refusal = anonymous_read_refusal(tenant)
-        if refusal is not None:
-            raise refusal
-    elif tenant is None or tenant.status is not TenantStatus.ACTIVE:
-        raise TenantDisabled()
-    await enforce_rate_limit(container, request, "read", tenant_id, actor)
-    return tenant_id
+    return actor
 
 
 def open_subscription(
@@ -96,7 +60,7 @@ def open_subscription(
     address = request.client.host if request.client else "unknown"
     try:
         return hub.subscribe(tenant_id, thread, viewer, address)
-    except HubFull as full:
+    except StreamLimitReached as full:
         raise TooManyLiveStreams(f"too many live streams for this {full.scope}; close one first") from full
 
 

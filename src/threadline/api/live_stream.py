@@ -14,14 +14,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+import weakref
 from collections.abc import AsyncGenerator
 
 import anyio
 import orjson
 from sse_starlette.event import ServerSentEvent
+from sse_starlette.sse import EventSourceResponse
 
 from threadline.application.live.hub import LiveHub, Subscription
-from threadline.application.ports.live import LiveFeed, LiveMessage
+from threadline.application.ports.live import LiveMessage
 from threadline.bootstrap import Threadline
 from threadline.domain.tenant import TenantStatus
 
@@ -29,26 +31,29 @@ RESUME_PAGE = 500
 SHUTDOWN_GRACE_SECONDS = 2.0
 
 
-class ShutdownDrain:
-    """Ends every stream cleanly when the server shuts down. sse-starlette notices uvicorn's exit
-    and sets the ``shutdown_event`` of each response; here all of a process's streams share one,
-    and one task then closes every subscription, so each stream finishes its response (the
-    client reconnects elsewhere and resumes) instead of being cancelled mid-response."""
+def drained_on_shutdown(hub: LiveHub) -> anyio.Event:
+    """The shutdown event of every stream of ``hub``, routed or fast, with one task per hub that
+    waits for uvicorn's exit (sse-starlette's own watcher, which its routed responses wait on
+    too), then sets it and closes every subscription: each stream finishes its response (its
+    client reconnects elsewhere and resumes) instead of being cancelled mid-response, and
+    shutdown does not wait for open streams."""
+    drain = _DRAINS.get(hub)
+    if drain is None:
+        event = anyio.Event()
+        drain = _DRAINS[hub] = (event, asyncio.create_task(_drain_on_exit(hub, event)))
+    return drain[0]
 
-    def __init__(self, hub: LiveHub) -> None:
-        self._hub = hub
-        self._event: anyio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
 
-    def event(self) -> anyio.Event:
-        if self._event is None:
-            self._event = anyio.Event()
-            self._task = asyncio.create_task(self._drain(self._event))
-        return self._event
+async def _drain_on_exit(hub: LiveHub, event: anyio.Event) -> None:
+    # A static method sse-starlette's responses use, not part of its documented API.
+    await EventSourceResponse._listen_for_exit_signal()
+    event.set()
+    hub.close_streams()
 
-    async def _drain(self, event: anyio.Event) -> None:
-        await event.wait()
-        self._hub.close_streams()
+
+_DRAINS: weakref.WeakKeyDictionary[LiveHub, tuple[anyio.Event, asyncio.Task[None]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 # Sent by the stream itself when it has been idle for a heartbeat: it wakes then anyway (for the
@@ -75,14 +80,12 @@ def ready_frame(position: int) -> bytes:
 
 
 async def live_events(
-    container: Threadline,
-    feed: LiveFeed,
-    subscription: Subscription,
-    after: int | None,
+    container: Threadline, subscription: Subscription, after: int | None
 ) -> AsyncGenerator[bytes, None]:
     settings = container.settings
     hub = container.live
     assert hub is not None
+    feed = hub.feed
     try:
         yield ServerSentEvent(retry=settings.live_retry_ms, comment="threadline live").encode()
         cursor = subscription.start

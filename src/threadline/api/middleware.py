@@ -39,12 +39,19 @@ DEMO_CSP = (
 DEMO_PATH = "/demo"
 
 
-def _headers_for(path: str) -> list[tuple[bytes, bytes]]:
+# What each kind of answer gets, built once (every routed response takes one of these).
+_WIDGET_HEADERS = (*BASE_HEADERS, CROSS_ORIGIN, API_CSP)
+_DEMO_HEADERS = (*API_HEADERS, DEMO_CSP)
+_DOCS_HEADERS = (*API_HEADERS, DOCS_CSP)
+_JSON_HEADERS = (*API_HEADERS, API_CSP)
+
+
+def _headers_for(path: str) -> tuple[tuple[bytes, bytes], ...]:
     if path.startswith(WIDGET_PATHS):
-        return [*BASE_HEADERS, CROSS_ORIGIN, API_CSP]
+        return _WIDGET_HEADERS
     if path == DEMO_PATH or path.startswith(DEMO_PATH + "/"):
-        return [*API_HEADERS, DEMO_CSP]
-    return [*API_HEADERS, DOCS_CSP if path.startswith(DOCS_PATHS) else API_CSP]
+        return _DEMO_HEADERS
+    return _DOCS_HEADERS if path.startswith(DOCS_PATHS) else _JSON_HEADERS
 
 
 class SecurityHeaders:

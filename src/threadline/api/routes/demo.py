@@ -15,8 +15,10 @@ from threadline.adapters.auth.jwt_tokens import issue_token
 from threadline.api.dependencies import ContainerDep
 from threadline.api.responses import json_bytes
 from threadline.api.widget import static_text
+from threadline.bootstrap import Threadline
 from threadline.domain.errors import TenantNotFound
 from threadline.domain.identity import Role
+from threadline.domain.tenant import Tenant
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,6 +41,13 @@ def _options(values: tuple[str, ...], chosen: str, labels: dict[str, str] | None
     )
 
 
+async def _dev_tenant(container: Threadline) -> Tenant:
+    tenant = await container.tenants.by_name(container.settings.dev_tenant_name)
+    if tenant is None:
+        raise TenantNotFound()
+    return tenant
+
+
 @router.get("/demo")
 async def demo_page(
     container: ContainerDep,
@@ -46,9 +55,7 @@ async def demo_page(
     lang: str = "",
     theme: str = "auto",
 ) -> Response:
-    tenant = await container.tenants.by_name(container.settings.dev_tenant_name)
-    if tenant is None:
-        raise TenantNotFound()
+    tenant = await _dev_tenant(container)
     users = ("", *(user_id for user_id, _, _ in DEMO_USERS))
     labels = {"": "anonymous reader", **{user_id: name for user_id, name, _ in DEMO_USERS}}
     page = (
@@ -74,9 +81,7 @@ async def demo_file(name: str) -> Response:
 @router.get("/v1/dev/demo-users")
 async def demo_users(container: ContainerDep) -> Response:
     """The dev tenant's demo users with a fresh token each."""
-    tenant = await container.tenants.by_name(container.settings.dev_tenant_name)
-    if tenant is None:
-        raise TenantNotFound()
+    tenant = await _dev_tenant(container)
     users = [
         {
             "user_id": user_id,

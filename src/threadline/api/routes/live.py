@@ -9,17 +9,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from sse_starlette import EventSourceResponse
 
+from threadline.adapters.auth.jwt_tokens import MAX_TOKEN_LENGTH
 from threadline.api.access import MAX_TENANT_ID_LENGTH
-from threadline.api.dependencies import ContainerDep
+from threadline.api.dependencies import ContainerDep, read_tenant
 from threadline.api.errors import AuthenticationRequired
 from threadline.api.live_access import (
     live_actor,
     live_started,
-    live_tenant,
     open_subscription,
     resume_position,
 )
-from threadline.api.live_stream import SHUTDOWN_GRACE_SECONDS, ShutdownDrain, live_events
+from threadline.api.live_stream import SHUTDOWN_GRACE_SECONDS, drained_on_shutdown, live_events
 from threadline.api.problems import ERROR_RESPONSES
 from threadline.bootstrap import Threadline
 from threadline.domain.authorization import Action, ensure_allowed
@@ -37,7 +37,7 @@ TenantQuery = Annotated[
     Query(max_length=MAX_TENANT_ID_LENGTH, description="The tenant, for EventSource (no headers)"),
 ]
 TokenQuery = Annotated[
-    str | None, Query(max_length=8192, description="A bearer token, for EventSource (no headers)")
+    str | None, Query(max_length=MAX_TOKEN_LENGTH, description="A bearer token, for EventSource (no headers)")
 ]
 # No length bound here: ``resume_position`` judges every given position, so one too long is
 # answered as malformed (400 invalid_last_event_id) like any other, not as a validation failure.
@@ -57,12 +57,9 @@ def _stream(
     assert hub is not None
     subscription = open_subscription(request, container, tenant_id, thread, actor)
     settings = container.settings
-    drain = getattr(request.app.state, "live_drain", None)
-    if drain is None:
-        drain = request.app.state.live_drain = ShutdownDrain(hub)
     return EventSourceResponse(
-        live_events(container, hub.feed, subscription, after),
-        shutdown_event=drain.event(),
+        live_events(container, subscription, after),
+        shutdown_event=drained_on_shutdown(hub),
         shutdown_grace_period=SHUTDOWN_GRACE_SECONDS,
         ping=0,  # live_events sends the heartbeat
         send_timeout=settings.live_send_timeout_seconds,
@@ -92,7 +89,7 @@ async def thread_live(
     thread = (valid_entity_type(entity_type), valid_entity_id(entity_id))
     await live_started(container)
     actor = await live_actor(container, authorization, access_token)
-    tenant_id = await live_tenant(request, container, x_tenant_id or tenant, actor)
+    tenant_id = await read_tenant(request, container, actor, x_tenant_id or tenant)
     return _stream(request, container, tenant_id, thread, actor, position)
 
 
@@ -119,5 +116,5 @@ async def tenant_live(
     if actor is None:
         raise AuthenticationRequired("following a whole tenant is for its moderators and admins")
     ensure_allowed(actor, Action.READ_QUEUE)
-    tenant_id = await live_tenant(request, container, x_tenant_id or tenant, actor)
+    tenant_id = await read_tenant(request, container, actor, x_tenant_id or tenant)
     return _stream(request, container, tenant_id, None, actor, position)

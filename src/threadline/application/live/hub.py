@@ -44,7 +44,7 @@ class LiveViewer:
         return message.audience == "author" and self.user_id is not None and self.user_id == message.author_id
 
 
-class TooManyLiveStreams(Exception):
+class StreamLimitReached(Exception):
     def __init__(self, scope: str) -> None:
         super().__init__(f"too many live streams for this {scope}")
         self.scope = scope
@@ -68,6 +68,7 @@ class Subscription:
         "_round",
         "address",
         "closed",
+        "key",
         "reset_reason",
         "start",
         "tenant_id",
@@ -87,6 +88,8 @@ class Subscription:
         self._hub = hub
         self.tenant_id = tenant_id
         self.thread = thread
+        # Its group in the hub: the thread's followers, or the tenant's.
+        self.key: tuple[str, ...] = (tenant_id,) if thread is None else (tenant_id, *thread)
         self.viewer = viewer
         self.address = address
         self.start = start  # every message after this position comes through the queue
@@ -147,7 +150,7 @@ class Subscription:
         return len(self._queue)
 
 
-@dataclass
+@dataclass(eq=False)  # one per process, compared (and hashed) by identity
 class LiveHub:
     feed: LiveFeed
     fanout: LiveFanout
@@ -155,8 +158,8 @@ class LiveHub:
     sync_seconds: float = 2.0  # how often the feed's head is checked for batches never heard
     through: int = 0
     hand_overs: int = 0  # how many hand-overs began: a subscription's queue bound is per hand-over
-    _threads: dict[tuple[str, str, str], set[Subscription]] = field(default_factory=lambda: defaultdict(set))
-    _tenants: dict[str, set[Subscription]] = field(default_factory=lambda: defaultdict(set))
+    # Followers by ``Subscription.key``: (tenant, entity type, entity id), or (tenant,).
+    _groups: dict[tuple[str, ...], set[Subscription]] = field(default_factory=lambda: defaultdict(set))
     _per_tenant: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _per_address: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _inbox: asyncio.Queue[LiveBatch | None] = field(default_factory=asyncio.Queue)
@@ -166,13 +169,11 @@ class LiveHub:
     # back): one of them starts the hub, the others wait for it. Two starts would listen twice and
     # run two readers of the inbox, and closing would then wait for one that never ends.
     _starting: asyncio.Lock = field(default_factory=asyncio.Lock)
-    closing: bool = False
 
     async def start(self) -> None:
         async with self._starting:
             if self._task is not None:
                 return
-            self.closing = False
             # Listen first, then read the head: a batch committed in between is heard and kept.
             self._unlisten = self.fanout.listen(self._inbox.put_nowait)
             await self.fanout.start()
@@ -181,15 +182,13 @@ class LiveHub:
 
     def close_streams(self) -> None:
         """Every subscription ends (not with a reset: its client reconnects and resumes)."""
-        self.closing = True
         for subscription in list(self.subscriptions()):
             subscription.close()
 
     async def close(self) -> None:
         """Shutting down: every stream ends (its client reconnects elsewhere and resumes)."""
         self.close_streams()
-        self._threads.clear()
-        self._tenants.clear()
+        self._groups.clear()
         self._per_tenant.clear()
         self._per_address.clear()
         if self._unlisten is not None:
@@ -207,34 +206,22 @@ class LiveHub:
     ) -> Subscription:
         """A subscription handed every message after ``through`` as it stands now."""
         if self._per_tenant[tenant_id] >= self.limits.per_tenant:
-            raise TooManyLiveStreams("tenant")
+            raise StreamLimitReached("tenant")
         if self._per_address[address] >= self.limits.per_address:
-            raise TooManyLiveStreams("address")
+            raise StreamLimitReached("address")
         subscription = Subscription(self, tenant_id, thread, viewer, address, self.through)
-        if thread is None:
-            self._tenants[tenant_id].add(subscription)
-        else:
-            self._threads[(tenant_id, *thread)].add(subscription)
+        self._groups[subscription.key].add(subscription)
         self._per_tenant[tenant_id] += 1
         self._per_address[address] += 1
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        if subscription.thread is None:
-            followers = self._tenants.get(subscription.tenant_id)
-            if followers is None or subscription not in followers:
-                return
-            followers.discard(subscription)
-            if not followers:
-                del self._tenants[subscription.tenant_id]
-        else:
-            key = (subscription.tenant_id, *subscription.thread)
-            group = self._threads.get(key)
-            if group is None or subscription not in group:
-                return
-            group.discard(subscription)
-            if not group:
-                del self._threads[key]
+        group = self._groups.get(subscription.key)
+        if group is None or subscription not in group:
+            return
+        group.discard(subscription)
+        if not group:
+            del self._groups[subscription.key]
         for counts, name in (
             (self._per_tenant, subscription.tenant_id),
             (self._per_address, subscription.address),
@@ -244,7 +231,7 @@ class LiveHub:
                 del counts[name]
 
     def subscriptions(self) -> Iterable[Subscription]:
-        for group in (*self._threads.values(), *self._tenants.values()):
+        for group in self._groups.values():
             yield from group
 
     @property
@@ -253,11 +240,7 @@ class LiveHub:
 
     def tenant_subscriptions(self, tenant_id: str) -> list[Subscription]:
         """Every stream of a tenant (to close them when it is disabled)."""
-        found = list(self._tenants.get(tenant_id, ()))
-        for (tenant, _, _), group in self._threads.items():
-            if tenant == tenant_id:
-                found.extend(group)
-        return found
+        return [s for key, group in self._groups.items() if key[0] == tenant_id for s in group]
 
     def close_tenant(self, tenant_id: str) -> None:
         """End every stream of a tenant (it was disabled): each sends ``reset`` and closes."""
@@ -271,14 +254,11 @@ class LiveHub:
         for message in messages:
             if message.position <= self.through:
                 continue
-            group = self._threads.get((message.tenant_id, message.entity_type, message.entity_id))
-            if group:
-                for subscription in tuple(group):
-                    subscription.offer(message)
-            followers = self._tenants.get(message.tenant_id)
-            if followers:
-                for subscription in tuple(followers):
-                    subscription.offer(message)
+            for key in ((message.tenant_id, message.entity_type, message.entity_id), (message.tenant_id,)):
+                group = self._groups.get(key)
+                if group:
+                    for subscription in tuple(group):
+                        subscription.offer(message)
         self.through = max(self.through, through)
 
     async def _run(self) -> None:

@@ -136,10 +136,10 @@ class Projector:
         for listener in self.listeners:
             await listener(touched)
         self.signal.advance(last)
-        if live is not None and self.live is not None:
-            await self.live.committed(live)
         if self.on_batch is not None:
             self.on_batch(batch)
+        if live is not None and self.live is not None:
+            await self.live.committed(live)
         return len(batch)
 
     async def run_forever(self, bus: EventBus, poll_interval: float, stop: asyncio.Event) -> None:

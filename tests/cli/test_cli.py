@@ -9,6 +9,8 @@ import asyncio
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -393,3 +395,15 @@ def test_relay_without_a_nats_url_says_what_to_set(migrated: Cli) -> None:
     result = migrated.invoke("relay")
     assert result.exit_code == 2
     assert "THREADLINE_NATS_URL" in result.output
+
+
+def test_the_command_line_loads_without_the_service_stack() -> None:
+    """`serve --workers N` spawns each worker by importing the command line module before the
+    worker answers uvicorn's 5 s health check: with the whole stack imported at the top, workers on
+    a busy machine were killed as hung while still starting, and the server never came up."""
+    probe = "import sys, threadline.cli.main; print(sorted(m for m in sys.modules if m in HEAVY))"
+    heavy = "{'threadline.bootstrap', 'sqlalchemy', 'fastapi', 'redis'}"
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"HEAVY = {heavy}; {probe}"], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"

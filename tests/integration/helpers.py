@@ -9,11 +9,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from threadline.adapters.sql.comment_reader import SqlCommentReader
 from threadline.adapters.sql.engine import Database, open_database
 from threadline.adapters.sql.schema import PRESERVED_BY_REBUILD, read_metadata
 from threadline.adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
 from threadline.application.command_runner import CommandContext, CommandOutcome, CommandRunner, Handler
 from threadline.application.commands.create_comment import create_comment
+from threadline.application.ports.query import PageKey, ThreadNode
 from threadline.bootstrap import Threadline
 from threadline.domain.commands import ContentFormat, CreateComment
 from threadline.domain.identity import Actor
@@ -152,3 +154,24 @@ def held_writer(container: Threadline) -> HeldWriter:
 
     runner = CommandRunner(HeldFactory(database.writer), container.bus, container.runner.policy)
     return HeldWriter(runner, database, in_commit, release)
+
+
+class CountingReader(SqlCommentReader):
+    """Counts how often a thread page is really built from the database."""
+
+    builds = 0
+
+    async def page(
+        self,
+        tenant_id: str,
+        entity_type: str,
+        entity_id: str,
+        parent_id: str | None,
+        sort: str,
+        after: PageKey | None,
+        offset: int,
+        limit: int,
+    ) -> list[ThreadNode]:
+        CountingReader.builds += 1
+        await asyncio.sleep(0.05)  # a slow page, so the readers really do pile up
+        return await super().page(tenant_id, entity_type, entity_id, parent_id, sort, after, offset, limit)

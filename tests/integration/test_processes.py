@@ -3,11 +3,10 @@ as separate processes on PostgreSQL + Redis, and their graceful shutdown."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import signal
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,7 +18,7 @@ from tests.backends import (
     require_servers,
     sqlalchemy_url,
 )
-from tests.integration.process_support import free_port, start
+from tests.integration.process_support import Worker, free_port
 from threadline.adapters.auth.jwt_tokens import issue_token
 from threadline.bootstrap import build
 from threadline.domain.identity import Role
@@ -53,7 +52,7 @@ async def environment(
 
 
 async def test_api_workers_and_a_projector_worker_serve_and_stop_gracefully(
-    environment: tuple[dict[str, str], Settings],
+    environment: tuple[dict[str, str], Settings], tmp_path: Path
 ) -> None:
     env, settings = environment
     container = build(settings)
@@ -61,18 +60,12 @@ async def test_api_workers_and_a_projector_worker_serve_and_stop_gracefully(
     await container.stop()
     token = issue_token(tenant, user_id="alice", name="Alice", role=Role.USER)
     port = free_port()
-    api = await start("serve", "--port", str(port), "--workers", "2", env=env)
-    projector = await start("projector", env=env)
-    base = f"http://127.0.0.1:{port}"
+    api = Worker("api", ("serve", "--port", str(port), "--workers", "2"), env, tmp_path / "api.log", port)
+    projector = Worker("projector", ("projector",), env, tmp_path / "projector.log")
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
-            for _ in range(300):  # up to 30 s for two workers to start on a busy machine
-                try:
-                    if (await http.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
+        await projector.start()
+        await api.start()  # waits for /readyz, and fails at once with its log if it exits
+        async with httpx.AsyncClient(base_url=api.base, timeout=10) as http:
             auth = {"Authorization": f"Bearer {token}"}
             positions = []
             for i in range(10):
@@ -89,7 +82,5 @@ async def test_api_workers_and_a_projector_worker_serve_and_stop_gracefully(
             assert page.headers["X-Threadline-Consistency"] == "caught-up"
             assert page.json()["meta"]["total"] == 10
     finally:
-        for process in (api, projector):
-            process.send_signal(signal.SIGTERM)
-        codes = [await asyncio.wait_for(p.wait(), 20) for p in (api, projector)]
+        codes = [await worker.stop() for worker in (api, projector)]
     assert codes == [0, 0]

@@ -7,9 +7,7 @@ import asyncio
 import httpx
 
 from tests.conftest import ActorFactory, TokenFactory
-from tests.integration.helpers import post
-from threadline.adapters.sql.comment_reader import SqlCommentReader
-from threadline.application.ports.query import PageKey, ThreadNode
+from tests.integration.helpers import CountingReader, post
 from threadline.application.queries.thread_page import Sort, ThreadPageQuery, cached_thread_page
 from threadline.bootstrap import Threadline, build
 from threadline.domain.tenant import Tenant
@@ -46,27 +44,6 @@ async def test_view_counts_survive_a_rebuild_from_the_log(
     await container.rebuild_read_model()
     node = await container.reader.by_id(alice.tenant_id, comment_id)
     assert node is not None and node.view_count == 2
-
-
-class CountingReader(SqlCommentReader):
-    """Counts how often a thread page is really built from the database."""
-
-    builds = 0
-
-    async def page(
-        self,
-        tenant_id: str,
-        entity_type: str,
-        entity_id: str,
-        parent_id: str | None,
-        sort: str,
-        after: PageKey | None,
-        offset: int,
-        limit: int,
-    ) -> list[ThreadNode]:
-        CountingReader.builds += 1
-        await asyncio.sleep(0.05)  # a slow page, so the readers really do pile up
-        return await super().page(tenant_id, entity_type, entity_id, parent_id, sort, after, offset, limit)
 
 
 async def test_a_hot_page_is_rebuilt_once_while_its_readers_wait(

@@ -6,25 +6,32 @@ import asyncio
 import json
 import os
 from collections.abc import Awaitable, Callable
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import click
 
-from threadline.application.projection.rebuild import RebuildOutcome
 from threadline.application.tenants.create_tenant import create_tenant
 from threadline.application.tenants.find_tenant import find_tenant
 from threadline.application.tenants.search_config import choose_search_config
 from threadline.application.tenants.signing_keys import add_signing_key, retire_signing_key
 from threadline.application.tenants.tenant_status import disable_tenant, enable_tenant
-from threadline.bootstrap import Threadline, build
 from threadline.domain.errors import DomainError
 from threadline.domain.tenant import KeyAlgorithm, Tenant
 from threadline.settings import Settings
+
+if TYPE_CHECKING:
+    from threadline.application.projection.rebuild import RebuildOutcome
+    from threadline.bootstrap import Threadline
 
 T = TypeVar("T")
 
 
 def _run(work: Callable[[Threadline], Awaitable[T]]) -> T:
+    # Imported here, not at the top: `serve --workers N` spawns each worker by importing this
+    # module first, and uvicorn kills a worker that is not answering its health check within 5 s;
+    # on a busy machine the whole service stack took that long to import.
+    from threadline.bootstrap import build
+
     async def main() -> T:
         container = build(Settings())
         try:

@@ -6,6 +6,12 @@ Redis is an optimisation, never a dependency for correctness: every call that fa
 hung Redis costs one timeout per breaker period, not one per request. Token bumps that fail are
 kept and retried with the next bump, and a global epoch (bumped whenever a projector starts) makes
 pages that missed a bump because a projector died between commit and bump unreachable too.
+
+While the breaker is open, a scope's token is the outage's own (a fresh one each time the breaker
+opens, never stored in Redis): nothing cached before or after the outage is reachable under it, so
+no page is stale, yet concurrent readers of one page in this process still share one key, and with
+it one rebuild. A random token per call would send every reader of a hot page to the database at
+once: a stampede in the very moment Redis is slow.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ class RedisPageCache:
         self._prefix = prefix
         self._breaker_seconds = breaker_seconds
         self._down_until = 0.0
+        self._outage_token = ""
         self._pending_bumps: set[str] = set()
         self._current_page = client.register_script(_CURRENT_PAGE)
 
@@ -45,6 +52,7 @@ class RedisPageCache:
     def _failed(self, error: BaseException) -> None:
         if self._available():
             log.warning("redis unavailable (%s); serving from the database", type(error).__name__)
+            self._outage_token = f"outage.{uuid.uuid4().hex}"
         self._down_until = time.monotonic() + self._breaker_seconds
 
     def _page_key(self, key: str) -> str:
@@ -100,7 +108,7 @@ class RedisPageCache:
 
     async def token(self, scope: str) -> str:
         if not self._available():
-            return uuid.uuid4().hex  # a key nobody wrote: a miss, never a stale page
+            return self._outage_token  # a key nothing was stored under: a miss, never a stale page
         keys = [self._epoch_key, self._token_key(scope)]
         try:
             epoch, token = await self._client.mget(keys)
@@ -112,7 +120,7 @@ class RedisPageCache:
                     epoch, token = (await pipe.execute())[-1]
         except (RedisError, OSError) as error:
             self._failed(error)
-            return uuid.uuid4().hex
+            return self._outage_token
         return f"{_text(epoch)}.{_text(token)}"
 
     async def current(self, scope: str, head: str, tail: str) -> bytes | None:

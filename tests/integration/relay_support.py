@@ -18,7 +18,10 @@ from nats.js.errors import NotFoundError
 from tests.backends import NATS_URL
 from tests.integration.helpers import post
 from threadline.adapters.sql.consumer_checkpoints import SqlConsumerCheckpoints
+from threadline.application.ports.write import EventGroup
 from threadline.bootstrap import Threadline
+from threadline.domain.clock import utc_now
+from threadline.domain.events import CommentCreated, EventMetadata, PendingEvent
 from threadline.domain.identity import Actor
 from threadline.settings import Settings
 
@@ -112,6 +115,31 @@ async def fill_log(container: Threadline, actor: Actor, count: int, *, thread: s
                 for i in range(start, min(count, start + 64))
             )
         )
+
+
+async def append_creations(container: Threadline, actor: Actor, count: int, *, thread: str = "p1") -> None:
+    """``count`` comment creations appended to the log in one transaction, by the log's batch
+    append: for a test of what reads the log (the relay), thousands of events in a second instead
+    of thousands of commands."""
+    now = utc_now()
+    groups = []
+    for i in range(count):
+        comment_id = uuid.uuid4().hex
+        created = CommentCreated(
+            comment_id=comment_id,
+            entity_type="post",
+            entity_id=thread,
+            occurred_at=now,
+            path=comment_id,
+            author_id=actor.user_id,
+            author_name=actor.name,
+            content=f"c{i}",
+        )
+        metadata = EventMetadata(actor.user_id, actor.role.value, f"fill-{i}", f"fill-{i}")
+        groups.append(EventGroup(actor.tenant_id, [PendingEvent(created, comment_id, 1)], metadata))
+    async with container.runner.uow_factory() as uow:
+        await uow.events.append_batch(groups)
+        await uow.commit()
 
 
 @dataclass

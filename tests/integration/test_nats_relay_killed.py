@@ -17,8 +17,8 @@ from tests.backends import NATS_URL, require_nats
 from tests.conftest import ActorFactory
 from tests.integration.relay_support import (
     RelayStream,
+    append_creations,
     checkpoint,
-    fill_log,
     relay_stream,
     stream_messages,
     wait_until,
@@ -82,7 +82,7 @@ async def stream_count(name: str) -> int:
 async def test_a_relay_killed_mid_batch_and_restarted_leaves_every_event_once_in_order(
     container: Threadline, tenant: Tenant, make_actor: ActorFactory, stream: RelayStream
 ) -> None:
-    await fill_log(container, make_actor(), EVENTS)
+    await append_creations(container, make_actor(), EVENTS)
     log = await container.events.read_after(0, EVENTS + 10)
     env = relay_environment(container, stream)
 

@@ -88,6 +88,7 @@ def test_a_wordpress_export_gives_comments_with_their_posts_and_statuses() -> No
     assert (priya.author_name, priya.author_source_id, priya.parent_source_id) == ("Priya", None, None)
     assert priya.created_at == "2020-04-15T09:12:00.000000Z"  # the GMT date, not the local one
     assert "Second paragraph" in priya.content
+    assert priya.markup is SourceMarkup.HTML_PARAGRAPHS
     editor = comments["502"]
     assert (editor.parent_source_id, editor.author_source_id) == ("501", "1")
     assert comments["503"].status is SourceStatus.SPAM

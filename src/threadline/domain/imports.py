@@ -35,6 +35,7 @@ class SourceStatus(StrEnum):
 
 class SourceMarkup(StrEnum):
     HTML = "html"
+    HTML_PARAGRAPHS = "html_paragraphs"  # HTML whose blank lines are paragraphs (WordPress)
     MARKDOWN = "markdown"
     PLAIN = "plain"
 

@@ -106,7 +106,7 @@ def _comment(element: etree._Element, item: dict[str, str]) -> SourceComment | S
         author_source_id=None if user in ("", "0") else user,
         created_at=created_at,
         content=child_text(element, "comment_content") or "",
-        markup=SourceMarkup.HTML,
+        markup=SourceMarkup.HTML_PARAGRAPHS,
         status=status,
         location=where,
     )

@@ -142,11 +142,23 @@ class CommandAccepted(BaseModel):
     comment: CommentSnapshot | None = None
 
 
+class DiffOp(BaseModel):
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+DIFF_DESCRIPTION = (
+    "Word-level, whitespace kept: equal + delete texts joined give the previous content,"
+    " equal + insert the new one; empty when either side was erased"
+)
+
+
 class EditRecord(BaseModel):
     previous_content: str | None
     new_content: str | None
     editor_id: str
     edited_at: str
+    diff: list[DiffOp] = Field(description=DIFF_DESCRIPTION)
 
 
 class EditHistory(BaseModel):

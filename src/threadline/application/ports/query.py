@@ -8,6 +8,7 @@ from typing import Protocol
 
 from threadline.application.client_comment import ClientComment
 from threadline.domain.search_query import SearchQuery, SearchWindow
+from threadline.domain.text_diff import DiffOp
 
 
 class PageCache(Protocol):
@@ -96,6 +97,8 @@ class EditRecord:
     new_content: str | None
     editor_id: str
     edited_at: str
+    # The word diff between the two contents: the query side computes it (``domain/text_diff``).
+    diff: Sequence[DiffOp] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -295,3 +295,16 @@ class BannedUser(BaseModel):
 class BannedUsers(BaseModel):
     data: list[BannedUser]
     meta: CursorMeta
+
+
+class LockedThread(BaseModel):
+    entity_type: str
+    entity_id: str
+    reason: str | None
+    locked_by: str = Field(description="Who locked it (user id)")
+    locked_at: str
+
+
+class LockedThreads(BaseModel):
+    data: list[LockedThread]
+    meta: CursorMeta

@@ -133,6 +133,20 @@ class BannedUser:
     banned_at: str
 
 
+@dataclass(frozen=True, slots=True)
+class LockedThread:
+    entity_type: str
+    entity_id: str
+    reason: str | None
+    locked_by: str
+    locked_at: str
+    _locked_seq: int  # never sent (orjson skips it): the list's keyset cursor
+
+    @property
+    def locked_seq(self) -> int:
+        return self._locked_seq
+
+
 class CommentReader(Protocol):
     """Read-model queries, returning typed rows that serialize to the API's JSON as they are."""
 
@@ -205,3 +219,7 @@ class ModerationReader(Protocol):
     ) -> list[CommentRow]: ...
 
     async def bans(self, tenant_id: str, now: str, *, after_user: str, limit: int) -> list[BannedUser]: ...
+
+    async def locks(self, tenant_id: str, *, before_seq: int | None, limit: int) -> list[LockedThread]:
+        """Threads locked now, the newest lock first, locked before ``before_seq`` if given."""
+        ...

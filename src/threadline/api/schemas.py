@@ -142,11 +142,23 @@ class CommandAccepted(BaseModel):
     comment: CommentSnapshot | None = None
 
 
+class DiffOp(BaseModel):
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+DIFF_DESCRIPTION = (
+    "Word-level, whitespace kept: equal + delete texts joined give the previous content,"
+    " equal + insert the new one; empty when either side was erased"
+)
+
+
 class EditRecord(BaseModel):
     previous_content: str | None
     new_content: str | None
     editor_id: str
     edited_at: str
+    diff: list[DiffOp] = Field(description=DIFF_DESCRIPTION)
 
 
 class EditHistory(BaseModel):
@@ -282,4 +294,17 @@ class BannedUser(BaseModel):
 
 class BannedUsers(BaseModel):
     data: list[BannedUser]
+    meta: CursorMeta
+
+
+class LockedThread(BaseModel):
+    entity_type: str
+    entity_id: str
+    reason: str | None
+    locked_by: str = Field(description="Who locked it (user id)")
+    locked_at: str
+
+
+class LockedThreads(BaseModel):
+    data: list[LockedThread]
     meta: CursorMeta

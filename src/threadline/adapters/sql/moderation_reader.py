@@ -14,6 +14,7 @@ from threadline.adapters.sql.engine import SqliteReaders
 from threadline.adapters.sql.raw_reads import RawReads
 from threadline.adapters.sql.read_statements import (
     BANS_IN_FORCE,
+    LOCKED_THREADS,
     OPEN_REPORTS,
     OWN_PENDING_IN_THREAD,
     PENDING_IN_THREAD,
@@ -21,9 +22,10 @@ from threadline.adapters.sql.read_statements import (
     QUEUE_OFFSET,
 )
 from threadline.adapters.sql.replicas import ReadRouter
-from threadline.application.ports.query import BannedUser, CommentRow, QueueItem, Report
+from threadline.application.ports.query import BannedUser, CommentRow, LockedThread, QueueItem, Report
 
 REPORTS_SHOWN = 10
+NO_BOUND = 1 << 62  # above every log position: the first page of a newest-first list
 
 
 class SqlModerationReader:
@@ -69,3 +71,13 @@ class SqlModerationReader:
     async def bans(self, tenant_id: str, now: str, *, after_user: str, limit: int) -> list[BannedUser]:
         parameters = {"t": tenant_id, "after": after_user, "now": now, "n": limit}
         return [BannedUser(*row) for row in await self._reads.rows(BANS_IN_FORCE, parameters, primary=True)]
+
+    @retry_lost_connection
+    async def locks(self, tenant_id: str, *, before_seq: int | None, limit: int) -> list[LockedThread]:
+        before = NO_BOUND if before_seq is None else before_seq
+        parameters = {"t": tenant_id, "before": before, "n": limit}
+        rows = await self._reads.rows(LOCKED_THREADS, parameters, primary=True)
+        return [
+            LockedThread(entity_type, entity_id, reason, by, at, int(seq))
+            for entity_type, entity_id, reason, by, at, seq in rows
+        ]

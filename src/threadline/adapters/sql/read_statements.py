@@ -210,3 +210,7 @@ BANS_IN_FORCE = statement(
     " WHERE tenant_id = :t AND user_id > :after AND (expires_at IS NULL OR expires_at > :now)"
     " ORDER BY user_id LIMIT :n"
 )
+LOCKED_THREADS = statement(
+    "SELECT entity_type, entity_id, reason, locked_by, locked_at, locked_seq FROM locked_threads"
+    " WHERE tenant_id = :t AND locked_seq < :before ORDER BY locked_seq DESC LIMIT :n"
+)

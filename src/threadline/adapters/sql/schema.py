@@ -320,6 +320,20 @@ banned_users = sa.Table(
     sa.Column("banned_at", Timestamp, nullable=False),
 )
 
+locked_threads = sa.Table(
+    "locked_threads",
+    read_metadata,
+    # A thread locked now, with who, when and why; entity_stats.locked is the flag pages read.
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("entity_type", sa.String(64), primary_key=True),
+    sa.Column("entity_id", sa.String(256), primary_key=True),
+    sa.Column("reason", sa.String(1000)),
+    sa.Column("locked_by", sa.String(256), nullable=False),
+    sa.Column("locked_at", Timestamp, nullable=False),
+    sa.Column("locked_seq", Position, nullable=False),  # the log position of its ThreadLocked
+    sa.Index("ix_locked_threads_order", "tenant_id", "locked_seq"),
+)
+
 projection_checkpoints = sa.Table(
     "projection_checkpoints",
     read_metadata,

@@ -17,6 +17,7 @@ from threadline.api.schemas import (
     BannedUsers,
     BanResult,
     CommandAccepted,
+    LockedThreads,
     LockResult,
     ModerationQueue,
     ReasonBody,
@@ -27,7 +28,7 @@ from threadline.application.commands.ban_user import ban_user, unban_user
 from threadline.application.commands.lock_thread import lock_thread, unlock_thread
 from threadline.application.commands.moderate_comment import approve_comment, reject_comment
 from threadline.application.commands.report_comment import report_comment
-from threadline.application.queries.moderation import banned_users, moderation_queue
+from threadline.application.queries.moderation import banned_users, locked_threads, moderation_queue
 from threadline.domain.clock import utc_now
 from threadline.domain.commands import (
     ApproveComment,
@@ -116,6 +117,24 @@ async def bans(
     assert container.moderation is not None
     plan = await read_plan(container, min_position)
     page = await banned_users(actor, container.moderation, utc_now(), cursor=cursor, limit=limit)
+    return json_bytes(orjson.dumps(page), headers=plan.headers)
+
+
+@router.get(
+    "/v1/moderation/locks",
+    response_model=LockedThreads,
+    summary="Locked threads, the newest lock first, with who locked them, when and why (staff)",
+)
+async def locks(
+    actor: ReadingActorDep,
+    container: ContainerDep,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+    min_position: MinPosition = None,
+) -> Response:
+    assert container.moderation is not None
+    plan = await read_plan(container, min_position)
+    page = await locked_threads(actor, container.moderation, cursor=cursor, limit=limit)
     return json_bytes(orjson.dumps(page), headers=plan.headers)
 
 

@@ -107,6 +107,16 @@ class QueueEntry:
     pending: bool
 
 
+@dataclass(frozen=True, slots=True)
+class LockEntry:
+    """A thread's lock as the list of locked threads files it."""
+
+    reason: str | None
+    locked_by: str
+    locked_at: str
+    seq: int  # log position of the lock: the list is served newest first
+
+
 class ModerationViewWriter(Protocol):
     """Moderation read models, changed inside the projector's transaction."""
 
@@ -124,8 +134,10 @@ class ModerationViewWriter(Protocol):
     ) -> None: ...
     async def lift_ban(self, tenant_id: str, user_id: str) -> None: ...
     async def set_thread_locked(
-        self, tenant_id: str, entity_type: str, entity_id: str, locked: bool
-    ) -> None: ...
+        self, tenant_id: str, entity_type: str, entity_id: str, lock: LockEntry | None
+    ) -> None:
+        """Lock the thread (its page flag and its row in the list of locks), or unlock it (``None``)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from threadline.application.client_comment import ClientComment
 from threadline.domain.search_query import SearchQuery, SearchWindow
+from threadline.domain.text_diff import DiffOp
 
 
 class PageCache(Protocol):
@@ -96,6 +97,8 @@ class EditRecord:
     new_content: str | None
     editor_id: str
     edited_at: str
+    # The word diff between the two contents: the query side computes it (``domain/text_diff``).
+    diff: Sequence[DiffOp] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,20 @@ class BannedUser:
     expires_at: str | None
     banned_by: str
     banned_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class LockedThread:
+    entity_type: str
+    entity_id: str
+    reason: str | None
+    locked_by: str
+    locked_at: str
+    _locked_seq: int  # never sent (orjson skips it): the list's keyset cursor
+
+    @property
+    def locked_seq(self) -> int:
+        return self._locked_seq
 
 
 class CommentReader(Protocol):
@@ -202,3 +219,7 @@ class ModerationReader(Protocol):
     ) -> list[CommentRow]: ...
 
     async def bans(self, tenant_id: str, now: str, *, after_user: str, limit: int) -> list[BannedUser]: ...
+
+    async def locks(self, tenant_id: str, *, before_seq: int | None, limit: int) -> list[LockedThread]:
+        """Threads locked now, the newest lock first, locked before ``before_seq`` if given."""
+        ...

@@ -1,6 +1,6 @@
 /* Threadline moderation console: plain modern JavaScript, no framework, no build step.
    Mounted in a Shadow DOM in #threadline-console (its own page /console/, or a host's admin page
-   through console.js). Every text goes in as text: no innerHTML anywhere, no inline style, no
+   through console.js). Every text goes in as text: no HTML parsing anywhere, no inline style, no
    eval, so it runs under a strict CSP. Every action is one API call with the staff token. */
 (() => {
   "use strict";
@@ -377,7 +377,7 @@
     return h("div", { class: "field" }, h("label", { for: input.id, text: label }), input, helpEl);
   }
   function time(iso) {
-    return h("time", { datetime: iso, text: when(iso) });
+    return h("bdi", {}, h("time", { datetime: iso, text: when(iso) }));
   }
   /** A search snippet: HTML-escaped text with <mark> around matches, rebuilt as text and <mark>s. */
   function snippet(escaped) {
@@ -577,6 +577,7 @@
     let cursor = null;
     async function next(moveFocus) {
       more.disabled = true;
+      list.setAttribute("aria-busy", "true");
       try {
         const page = await fetchPage(cursor);
         const items = page.data.map(item);
@@ -590,7 +591,7 @@
         note.hidden = false;
         note.textContent = errorText(error);
         throw error;
-      } finally { more.disabled = false; }
+      } finally { more.disabled = false; list.removeAttribute("aria-busy"); }
     }
     return { more, note, next };
   }
@@ -603,8 +604,8 @@
   }
   function commentMeta(c) {
     return h("p", { class: "meta" },
-      h("strong", { text: c.author_name || c.author_id || t("anonymous") }), " · ",
-      h("span", { text: thread(c.entity_type, c.entity_id) }), " · ", time(c.created_at), " · ",
+      h("bdi", {}, h("strong", { text: c.author_name || c.author_id || t("anonymous") })), " · ",
+      h("bdi", { text: thread(c.entity_type, c.entity_id) }), " · ", time(c.created_at), " · ",
       h("span", { class: "badge s-" + c.status.toLowerCase(), text: t("status_" + c.status) }));
   }
   function banFields() {
@@ -638,7 +639,8 @@
     const list = h("ul", { class: "queue", "aria-label": t("queue") });
     const filter = h("div", { class: "toolbar" }, field(t("show"), kindSelect));
     const bulkBar = h("div", { class: "toolbar bulk", role: "group", "aria-label": t("bulk") },
-      h("label", { class: "check" }, all, " ", t("select_all")), count, field(t("bulk_reason"), bulkReason), approveSel, rejectSel);
+      h("div", { class: "picked" }, h("label", { class: "check" }, all, " ", t("select_all")), count),
+      field(t("bulk_reason"), bulkReason), approveSel, rejectSel);
     const summary = h("p", { class: "summary", tabindex: "-1" });
     main.append(filter, bulkBar, summary, list);
     mark(null, false);
@@ -654,7 +656,6 @@
       const approveBtn = button(t("approve"), () => act(c.id, "approve", null, true), { class: "primary approve" });
       const rejectBtn = button(t("reject"), () => { rejectForm.hidden = false; reasonInput.focus(); }, { class: "danger reject-open" });
       const badges = [];
-      if (entry.pending) badges.push(h("span", { class: "badge pending", text: t("pending") }));
       if (entry.report_count) badges.push(h("span", { class: "badge reported", text: t("reports", { n: entry.report_count }) }));
       const reasons = entry.reports && entry.reports.length ? h("ul", { class: "reasons", "aria-label": t("report_reasons") }, entry.reports.map((r) =>
         h("li", {}, h("q", { text: r.reason || t("no_reason") }), " — ", r.user_id, " · ", time(r.reported_at)))) : null;

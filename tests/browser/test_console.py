@@ -21,6 +21,7 @@ pytestmark = pytest.mark.xdist_group("browser-console")
 
 MOD = "mira"
 ACTIVE = "document.getElementById('threadline-console').shadowRoot.activeElement"
+ROOT = "document.getElementById('threadline-console').shadowRoot.querySelector('.tc')"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -194,6 +195,7 @@ def test_a_ban_with_an_expiry_is_listed_and_lifted(served: Served, page: Page) -
     bans = mod(served, "GET", "/v1/moderation/bans")["data"]
     troll = next(ban for ban in bans if ban["user_id"] == "troll")
     assert troll["reason"] == "spam links" and troll["expires_at"].startswith("2030-01-01")
+    shot(page, "console-bans")
     row.get_by_role("button", name="Lift the ban on troll").click()
     expect(page.locator("tr[data-user='troll']")).to_have_count(0)
     assert all(ban["user_id"] != "troll" for ban in mod(served, "GET", "/v1/moderation/bans")["data"])
@@ -212,6 +214,7 @@ def test_a_thread_is_locked_and_unlocked(served: Served, page: Page) -> None:
         f"{served.base}/v1/entities/post/heated/comments", headers={"X-Tenant-ID": served.tenant.id}
     ).json()
     assert thread["meta"]["locked"] is True
+    shot(page, "console-locks")
     row.get_by_role("button", name="Unlock post / heated").click()
     expect(page.locator("tr[data-thread='post / heated']")).to_have_count(0)
     expect(page.locator("p.empty")).to_have_text("No thread is locked.")
@@ -301,6 +304,16 @@ def test_a_readers_token_is_refused_with_a_message(served: Served, page: Page) -
     expect(page.locator("nav")).to_have_count(0)
 
 
+def test_an_expired_pasted_token_asks_to_sign_in_again(served: Served, page: Page) -> None:
+    expired = issue_token(served.tenant, user_id=MOD, name="Mira", role=Role.MODERATOR, ttl_seconds=-120)
+    page.goto(served.base + "/console/")
+    page.locator("form.sign-in textarea").fill(expired)
+    page.locator("form.sign-in button[type=submit]").click()
+    expect(page.locator("form.sign-in .error")).to_have_text("Your session has expired. Sign in again.")
+    expect(page.locator("form.sign-in textarea")).to_be_focused()
+    assert page.evaluate("() => sessionStorage.getItem('threadline-console-token')") is None
+
+
 def test_a_token_handed_over_in_the_fragment_signs_in_and_leaves_the_address(
     served: Served, page: Page
 ) -> None:
@@ -347,7 +360,13 @@ def test_axe_finds_no_violations_in_the_light_and_dark_console(served: Served, p
     expect(page.locator("ul.queue > li")).to_have_count(2)
     results = axe.run(page)
     assert results.violations_count == 0, results.generate_report()
-    page.get_by_label("Theme").select_option("dark")
+    background = f"() => getComputedStyle({ROOT}).backgroundColor"
+    assert page.evaluate(background) == "rgb(255, 255, 255)"
+    page.emulate_media(color_scheme="dark")  # "auto" follows the reader's system
+    assert page.evaluate(background) == "rgb(21, 23, 28)"
+    page.emulate_media(color_scheme="light")
+    page.get_by_label("Theme").select_option("dark")  # and the override wins over it
+    assert page.evaluate(background) == "rgb(21, 23, 28)"
     expect(page.locator(".tc[data-theme=dark]")).to_have_count(1)
     results = axe.run(page)
     assert results.violations_count == 0, results.generate_report()

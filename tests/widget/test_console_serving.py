@@ -70,5 +70,6 @@ async def test_the_whole_console_fits_in_30_kb_gzipped(client: httpx.AsyncClient
 def test_the_console_has_nothing_a_strict_csp_refuses() -> None:
     for name in ("console.js", "console-app.js"):
         source = (STATIC / name).read_text()
-        for forbidden in ("eval(", "new Function", 'setTimeout("', "innerHTML", "outerHTML", "style=", ".style."):
+        for forbidden in ("eval(", "new Function", 'setTimeout("', "innerHTML", "outerHTML", "style="):
             assert forbidden not in source, (name, forbidden)
+        assert ".style." not in source, name

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import pytest
 
 from tests.api.support import MODERATOR, Api, Json, assert_problem
+from threadline.bootstrap import Threadline
 from threadline.domain.identity import Role
+from threadline.domain.tenant import Tenant, TenantSettings
 
 ADMIN: dict[str, Any] = {"user": "root", "role": Role.ADMIN}
 
@@ -85,10 +88,152 @@ async def test_locks_of_another_tenant_are_not_listed(api: Api, other_api: Api) 
     assert [t["entity_id"] for t in (await staff_read(api, "/v1/moderation/locks"))["data"]] == ["here"]
 
 
+# a comment's timeline
+
+
+def timeline_path(comment_id: str) -> str:
+    return f"/v1/moderation/comments/{comment_id}/timeline"
+
+
+def rebuilt(diff: list[Json]) -> tuple[str, str]:
+    old = "".join(op["text"] for op in diff if op["op"] in ("equal", "delete"))
+    new = "".join(op["text"] for op in diff if op["op"] in ("equal", "insert"))
+    return old, new
+
+
+async def test_a_timeline_lists_every_action_on_the_comment_oldest_first_without_likes(api: Api) -> None:
+    created = await api.create("The first words")
+    comment_id = created["id"]
+    await api.edit(comment_id, "The second words")
+    await api.like(comment_id, user="bob")
+    await api.ok("POST", f"/v1/comments/{comment_id}/report", json={"reason": "rude"}, user="bob")
+    await api.pin(comment_id)
+    await api.unpin(comment_id)
+    await api.ok("POST", f"/v1/comments/{comment_id}/approve", **MODERATOR)
+    await api.edit(comment_id, "The second words, trimmed by a moderator", **MODERATOR)
+    await api.unlike(comment_id, user="bob")
+    await api.delete(comment_id, **MODERATOR, reason="off-topic")
+
+    body = await staff_read(api, timeline_path(comment_id))
+
+    entries = body["data"]
+    rows = [(e["event_type"], e["actor_id"], e["actor_role"], e["reason"], e["content"]) for e in entries]
+    assert rows == [
+        ("CommentCreated", "alice", "user", None, "The first words"),
+        ("CommentUpdated", "alice", "user", None, "The second words"),
+        ("CommentReported", "bob", "user", "rude", None),
+        ("CommentPinned", "mod", "moderator", None, None),
+        ("CommentUnpinned", "mod", "moderator", None, None),
+        ("CommentApproved", "mod", "moderator", None, None),
+        ("CommentUpdated", "mod", "moderator", None, "The second words, trimmed by a moderator"),
+        ("CommentDeleted", "mod", "moderator", "off-topic", None),
+    ]
+    assert [e["diff"] is None for e in entries] == [True, False, True, True, True, True, False, True]
+    assert entries[1]["diff"] == [
+        {"op": "equal", "text": "The "},
+        {"op": "delete", "text": "first"},
+        {"op": "insert", "text": "second"},
+        {"op": "equal", "text": " words"},
+    ]
+    assert rebuilt(entries[6]["diff"]) == ("The second words", "The second words, trimmed by a moderator")
+    positions = [e["position"] for e in entries]
+    assert positions == sorted(positions) and positions[0] == created["position"]
+    assert all(e["at"].endswith("Z") for e in entries)
+    assert entries[0]["at"] == created["comment"]["created_at"]
+    assert set(entries[0]) == {
+        "position",
+        "event_type",
+        "actor_id",
+        "actor_role",
+        "at",
+        "reason",
+        "content",
+        "diff",
+    }
+    assert body["meta"] == {"limit": 50, "next_cursor": None}
+    # A deleted comment with no replies left its thread: the console still shows its tombstone.
+    assert body["comment"]["status"] == "DELETED" and body["comment"]["content"] is None
+    assert body["comment"]["id"] == comment_id and body["comment"]["current_user_liked"] is False
+
+
+async def test_the_timeline_pages_keep_each_edit_s_diff_against_the_text_before_it(api: Api) -> None:
+    created = await api.create("v0")
+    for n in range(1, 6):
+        await api.edit(created["id"], f"v{n} words")
+
+    pages = await walk(api, timeline_path(created["id"]), limit=2)
+
+    assert [len(page) for page in pages] == [2, 2, 2]
+    entries = [e for page in pages for e in page]
+    texts = ["v0"] + [f"v{n} words" for n in range(1, 6)]
+    assert [e["content"] for e in entries] == texts
+    assert [rebuilt(e["diff"]) for e in entries[1:]] == list(pairwise(texts))
+
+
+async def test_a_pending_comment_s_timeline_shows_its_rejection_to_staff(
+    api: Api, container: Threadline, tenant: Tenant
+) -> None:
+    await container.tenants.set_settings(tenant.id, TenantSettings(premoderation=True))
+    container.verifier.forget(tenant.id)
+    pending = await api.create("awaiting a moderator")
+    await api.ok("POST", f"/v1/comments/{pending['id']}/reject", json={"reason": "spam"}, **ADMIN)
+
+    body = await staff_read(api, timeline_path(pending["id"]))
+
+    assert body["comment"]["status"] == "REJECTED"
+    assert [(e["event_type"], e["actor_id"], e["reason"]) for e in body["data"]] == [
+        ("CommentCreated", "alice", None),
+        ("CommentRejected", "root", "spam"),
+    ]
+
+
+async def test_a_hard_deleted_comment_s_timeline_keeps_the_actions_but_none_of_the_words(api: Api) -> None:
+    root = await api.create("words to be erased")
+    await api.reply(root, "a reply keeps the tombstone")
+    await api.edit(root["id"], "more words to be erased")
+    await api.ok("POST", f"/v1/comments/{root['id']}/report", json={"reason": "doxxing"}, user="bob")
+    await api.hard_delete(root["id"], reason="court order")
+
+    response = await api.get(timeline_path(root["id"]), **MODERATOR)
+
+    assert response.status_code == 200, response.text
+    assert "erased" not in response.text and "doxxing" not in response.text
+    entries = response.json()["data"]
+    assert [(e["event_type"], e["content"], e["diff"], e["reason"]) for e in entries] == [
+        ("CommentCreated", None, None, None),
+        ("CommentUpdated", None, [], None),
+        ("CommentReported", None, None, None),
+        ("CommentHardDeleted", None, None, "court order"),
+    ]
+    assert entries[-1]["actor_id"] == "root"
+    assert response.json()["comment"]["content"] is None
+
+
+async def test_the_timeline_of_an_unknown_comment_is_not_found(api: Api) -> None:
+    await api.create("something")
+    await api.settle()
+
+    response = await api.http.get(
+        timeline_path("8d3c1c9e-3b7b-4c39-9a4c-2f3b5c1d2e4f"), headers=api.auth("mod", Role.MODERATOR)
+    )
+
+    assert_problem(response, 404, "comment_not_found")
+
+
+async def test_a_timeline_holds_only_its_own_tenant_s_comment(api: Api, other_api: Api) -> None:
+    elsewhere = await other_api.create("in another tenant")
+    await api.settle()
+
+    response = await api.http.get(timeline_path(elsewhere["id"]), headers=api.auth("mod", Role.MODERATOR))
+
+    assert_problem(response, 404, "comment_not_found")
+
+
 # who may read the console, and bad parameters
 
 CONSOLE_PATHS = [
     "/v1/moderation/locks",
+    "/v1/moderation/comments/{comment_id}/timeline",
 ]
 
 

@@ -308,3 +308,20 @@ class LockedThread(BaseModel):
 class LockedThreads(BaseModel):
     data: list[LockedThread]
     meta: CursorMeta
+
+
+class TimelineEntry(BaseModel):
+    position: int = Field(description="Log position of the event; the timeline's order")
+    event_type: str = Field(examples=["CommentUpdated"])
+    actor_id: str
+    actor_role: str | None
+    at: str
+    reason: str | None = Field(description="A deletion's, rejection's or report's reason (null once erased)")
+    content: str | None = Field(description="The text a create or an edit wrote (null once erased)")
+    diff: list[DiffOp] | None = Field(description="Edits only, against the text before: " + DIFF_DESCRIPTION)
+
+
+class CommentTimeline(BaseModel):
+    comment: Comment = Field(description="The comment as a by-id read answers staff, any status")
+    data: list[TimelineEntry]
+    meta: CursorMeta

@@ -13,6 +13,7 @@ from threadline.adapters.sql.comment_reader import retry_lost_connection
 from threadline.adapters.sql.engine import SqliteReaders
 from threadline.adapters.sql.raw_reads import RawReads
 from threadline.adapters.sql.read_statements import (
+    ANY_BY_ID,
     BANS_IN_FORCE,
     LOCKED_THREADS,
     OPEN_REPORTS,
@@ -71,6 +72,11 @@ class SqlModerationReader:
     async def bans(self, tenant_id: str, now: str, *, after_user: str, limit: int) -> list[BannedUser]:
         parameters = {"t": tenant_id, "after": after_user, "now": now, "n": limit}
         return [BannedUser(*row) for row in await self._reads.rows(BANS_IN_FORCE, parameters, primary=True)]
+
+    @retry_lost_connection
+    async def any_comment(self, tenant_id: str, comment_id: str) -> CommentRow | None:
+        rows = await self._reads.comments(ANY_BY_ID, {"t": tenant_id, "c": comment_id}, primary=True)
+        return CommentRow(*rows[0]) if rows else None
 
     @retry_lost_connection
     async def locks(self, tenant_id: str, *, before_seq: int | None, limit: int) -> list[LockedThread]:

@@ -155,6 +155,8 @@ BY_IDS = statement(
     f" AND (visible = {{true}} OR status IN ({_UNPUBLISHED}))",
     lists=["ids"],
 )
+# Staff records (the moderation console): any row the read model keeps, hidden tombstones too.
+ANY_BY_ID = statement(f"SELECT {COLUMNS} FROM comment_view WHERE tenant_id = :t AND id = :c")
 THREAD_SUMMARY = statement(
     "SELECT root_count, locked FROM entity_stats"
     " WHERE tenant_id = :t AND entity_type = :et AND entity_id = :eid"

@@ -17,6 +17,7 @@ from threadline.api.schemas import (
     BannedUsers,
     BanResult,
     CommandAccepted,
+    CommentTimeline,
     LockedThreads,
     LockResult,
     ModerationQueue,
@@ -28,6 +29,7 @@ from threadline.application.commands.ban_user import ban_user, unban_user
 from threadline.application.commands.lock_thread import lock_thread, unlock_thread
 from threadline.application.commands.moderate_comment import approve_comment, reject_comment
 from threadline.application.commands.report_comment import report_comment
+from threadline.application.queries.comment_timeline import comment_timeline
 from threadline.application.queries.moderation import banned_users, locked_threads, moderation_queue
 from threadline.domain.clock import utc_now
 from threadline.domain.commands import (
@@ -135,6 +137,27 @@ async def locks(
     assert container.moderation is not None
     plan = await read_plan(container, min_position)
     page = await locked_threads(actor, container.moderation, cursor=cursor, limit=limit)
+    return json_bytes(orjson.dumps(page), headers=plan.headers)
+
+
+@router.get(
+    "/v1/moderation/comments/{comment_id}/timeline",
+    response_model=CommentTimeline,
+    summary="Everything that happened to a comment, oldest first, from the event log (staff)",
+)
+async def timeline(
+    comment_id: str,
+    actor: ReadingActorDep,
+    container: ContainerDep,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+    min_position: MinPosition = None,
+) -> Response:
+    assert container.moderation is not None
+    plan = await read_plan(container, min_position)
+    page = await comment_timeline(
+        actor, comment_id, container.moderation, plan.reader, container.events, cursor=cursor, limit=limit
+    )
     return json_bytes(orjson.dumps(page), headers=plan.headers)
 
 

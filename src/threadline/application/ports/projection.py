@@ -3,7 +3,7 @@ changes inside its own transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -39,12 +39,21 @@ class EventReader(Protocol):
         self,
         tenant_id: str,
         *,
-        after_position: int,
+        after_position: int = 0,
+        before_position: int | None = None,
         limit: int,
-        comment_id: str | None,
-        actor_id: str | None,
-        event_type: str | None,
-    ) -> list[StoredEvent]: ...
+        comment_id: str | None = None,
+        actor_id: str | None = None,
+        event_types: Collection[str] | None = None,
+        newest_first: bool = False,
+    ) -> list[StoredEvent]:
+        """One tenant's events between the two positions (exclusive), matching every filter given,
+        oldest first unless ``newest_first``: the audit trail and a comment's timeline."""
+        ...
+
+    async def at_positions(self, tenant_id: str, positions: Collection[int]) -> list[StoredEvent]:
+        """The tenant's events at these positions, oldest first (a read model's index into the log)."""
+        ...
 
 
 class ContentRenderer(Protocol):

@@ -220,6 +220,11 @@ class ModerationReader(Protocol):
 
     async def bans(self, tenant_id: str, now: str, *, after_user: str, limit: int) -> list[BannedUser]: ...
 
+    async def any_comment(self, tenant_id: str, comment_id: str) -> CommentRow | None:
+        """The comment in whatever state the read model keeps it, a deleted one that left its
+        thread included (as its tombstone); ``None`` once erased without a trace, or never there."""
+        ...
+
     async def locks(self, tenant_id: str, *, before_seq: int | None, limit: int) -> list[LockedThread]:
         """Threads locked now, the newest lock first, locked before ``before_seq`` if given."""
         ...

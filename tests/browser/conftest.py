@@ -303,7 +303,10 @@ def _prepare(settings: Settings, origins: tuple[str, ...]) -> Tenant:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[Served]:
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, browser: Browser
+) -> Iterator[Served]:
+    """A module may set ``SERVER_SETTINGS`` (e.g. the demo on, its tenant the module's)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     host = HostSite(base)
@@ -314,6 +317,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterat
         operator_key=OPERATOR_KEY,
         live_heartbeat_seconds=2.0,
         live_retry_ms=500,
+        **getattr(request.module, "SERVER_SETTINGS", {}),
     )
     tenant = _prepare(settings, (host.origin,))
     server = uvicorn.Server(

@@ -18,6 +18,8 @@ from threadline.adapters.auth.jwt_tokens import issue_token
 from threadline.domain.identity import Role
 
 pytestmark = pytest.mark.xdist_group("browser-console")
+# The demo is on, on this module's tenant, for its link to the console.
+SERVER_SETTINGS = {"demo_enabled": True, "dev_tenant_name": "browser"}
 
 MOD = "mira"
 ACTIVE = "document.getElementById('threadline-console').shadowRoot.activeElement"
@@ -319,6 +321,20 @@ def test_a_token_handed_over_in_the_fragment_signs_in_and_leaves_the_address(
 ) -> None:
     page.goto(f"{served.base}/console/#token={served.token(MOD, Role.MODERATOR)}")
     expect(page.locator("p.who")).to_have_text("Signed in as Mira (moderator)")
+    assert page.url == served.base + "/console/"
+
+
+def test_the_demo_opens_the_console_for_its_moderator_but_offers_it_no_reader(
+    served: Served, page: Page
+) -> None:
+    page.goto(served.base + "/demo?as=alice")
+    page.wait_for_selector("section.tl[data-ready]")
+    expect(page.locator("#console-link")).to_be_hidden()
+    page.goto(served.base + "/demo?as=mira")
+    link = page.get_by_role("link", name="Open the moderation console")
+    expect(link).to_have_attribute("href", re.compile(r"^/console/#token=ey"))
+    link.click()
+    expect(page.locator("p.who")).to_have_text("Signed in as Mira (moderator) (moderator)")
     assert page.url == served.base + "/console/"
 
 

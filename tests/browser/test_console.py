@@ -293,6 +293,8 @@ window.threadline = {{ token: async () => (++window.asked === 1 ? "{expired}" : 
     expect(page.locator("h2")).to_have_text("File d'attente")
     assert page.evaluate("() => window.asked") == 2
     assert page.evaluate("() => sessionStorage.length") == 0  # the host keeps the token, not the console
+    results = Axe().run(page)  # a region of the host's page, not a second page in it
+    assert results.violations_count == 0, results.generate_report()
     page.locator("ul.queue button.approve").click()
     expect(page.locator("ul.queue .result")).to_have_text("Approuvé")
     assert page.errors == []  # type: ignore[attr-defined]

@@ -506,8 +506,10 @@
     const controls = h("div", { class: "controls" }, field(t("language"), langSelect), field(t("theme"), themeSelect));
     if (me && !hostSupplies() && !cfg.token) controls.append(button(t("sign_out"), () => { keep(null); me = null; render(true); }, { class: "quiet" }));
     const who = me ? h("p", { class: "who", text: t("signed_in_as", { name: me.name || me.sub, role: t("role_" + me.role) }) }) : null;
-    const header = h("header", { class: "bar" }, h("h1", { text: t("title") }), who, controls);
-    main = h("main", { class: "view" });
+    // In a host's page its own header and main are the page's landmarks: the console is a region.
+    if (!STANDALONE) { root.setAttribute("role", "region"); root.setAttribute("aria-label", t("title")); }
+    const header = h(STANDALONE ? "header" : "div", { class: "bar" }, h("h1", { text: t("title") }), who, controls);
+    main = h(STANDALONE ? "main" : "div", { class: "view" });
     const parts = [header];
     if (me && staff(me)) {
       const nav = h("nav", { "aria-label": t("sections") }, h("ul", {}, ["queue", "bans", "locks", "search"].map((v) =>

@@ -172,7 +172,11 @@ SIBLINGS: dict[Action, list[tuple[str, str]]] = {
     Action.BAN: [("DELETE", "/v1/moderation/bans/{author}")],
     Action.LOCK: [("DELETE", "/v1/entities/post/{entity_id}/lock")],
     Action.MANAGE_WEBHOOKS: [("GET", "/v1/admin/webhooks")],
-    Action.READ_ACTIVITY: [("GET", "/v1/moderation/comments/{id}/timeline")],
+    Action.READ_ACTIVITY: [
+        ("GET", "/v1/moderation/comments/{id}/timeline"),
+        ("GET", "/v1/moderation/users/{author}/comments"),
+        ("GET", "/v1/moderation/users/{author}/actions"),
+    ],
 }
 
 CELLS = [

@@ -10,7 +10,7 @@ import pytest
 from tests.api.support import MODERATOR, Api, Json, assert_problem
 from threadline.bootstrap import Threadline
 from threadline.domain.identity import Role
-from threadline.domain.tenant import Tenant, TenantSettings
+from threadline.domain.tenant import ErasureMode, Tenant, TenantSettings
 
 ADMIN: dict[str, Any] = {"user": "root", "role": Role.ADMIN}
 
@@ -229,11 +229,159 @@ async def test_a_timeline_holds_only_its_own_tenant_s_comment(api: Api, other_ap
     assert_problem(response, 404, "comment_not_found")
 
 
+# a user's activity
+
+
+async def report(api: Api, comment_id: str, reason: str, user: str = "bob") -> Json:
+    return await api.ok("POST", f"/v1/comments/{comment_id}/report", json={"reason": reason}, user=user)
+
+
+async def test_a_user_s_comments_are_listed_newest_first_in_any_status_with_no_ban(
+    api: Api, other_api: Api
+) -> None:
+    first = await api.create("first", entity_id="p1")
+    await api.create("by bob", user="bob")
+    deleted = await api.create("deleted by herself", entity_id="p2")
+    await api.delete(deleted["id"])
+    rejected = await api.create("taken down", entity_id="p3")
+    await api.ok("POST", f"/v1/comments/{rejected['id']}/reject", **MODERATOR)
+    erased = await api.create("erased for good")
+    await api.hard_delete(erased["id"])
+    await other_api.create("alice in another tenant")
+    last = await api.create("last", entity_id="p1")
+    await api.like(last["id"], user="mod")
+
+    body = await staff_read(api, "/v1/moderation/users/alice/comments")
+
+    assert [(c["id"], c["status"]) for c in body["data"]] == [
+        (last["id"], "ACTIVE"),
+        (rejected["id"], "DELETED"),
+        (deleted["id"], "DELETED"),
+        (first["id"], "ACTIVE"),
+    ]
+    assert body["ban"] is None
+    assert body["meta"] == {"limit": 50, "next_cursor": None}
+    # Each comment is what a by-id read answers the moderator, their own like included.
+    assert body["data"][0] == await api.comment(last["id"], **MODERATOR)
+    assert body["data"][0]["current_user_liked"] is True
+    assert body["data"][2]["content"] is None
+
+
+async def test_a_user_s_comments_come_with_the_ban_in_force_and_page_by_cursor(api: Api) -> None:
+    created = [await api.create(f"comment {n}", entity_id=f"p{n}") for n in range(5)]
+    await api.ok(
+        "PUT",
+        "/v1/moderation/bans/alice",
+        json={"reason": "spam", "expires_at": "2999-01-01T00:00:00Z"},
+        **MODERATOR,
+    )
+
+    pages = await walk(api, "/v1/moderation/users/alice/comments", limit=2)
+    body = await staff_read(api, "/v1/moderation/users/alice/comments", {"limit": 1})
+
+    assert [[c["id"] for c in page] for page in pages] == [
+        [created[4]["id"], created[3]["id"]],
+        [created[2]["id"], created[1]["id"]],
+        [created[0]["id"]],
+    ]
+    ban = body["ban"]
+    assert (ban["user_id"], ban["reason"], ban["banned_by"]) == ("alice", "spam", "mod")
+    assert ban["expires_at"].startswith("2999-01-01T00:00:00") and ban["banned_at"].endswith("Z")
+    await api.ok("DELETE", "/v1/moderation/bans/alice", **MODERATOR)
+    assert (await staff_read(api, "/v1/moderation/users/alice/comments"))["ban"] is None
+
+
+async def test_actions_on_a_user_and_their_comments_are_listed_newest_first(api: Api) -> None:
+    mine = await api.create("alice's words")
+    other = await api.create("another of hers", entity_id="p2")
+    own_delete = await api.create("she takes it back", entity_id="p3")
+    bobs = await api.create("bob's own", user="bob")
+    await report(api, mine["id"], "rude")
+    await api.like(mine["id"], user="bob")
+    await api.edit(mine["id"], "alice's words, edited")
+    await api.pin(mine["id"])
+    await api.unpin(mine["id"])
+    await api.ok("POST", f"/v1/comments/{mine['id']}/approve", **MODERATOR)
+    await api.ok("POST", f"/v1/comments/{other['id']}/reject", json={"reason": "off-topic"}, **MODERATOR)
+    await api.delete(own_delete["id"])
+    await api.ok("PUT", "/v1/moderation/bans/alice", json={"reason": "repeat offender"}, **MODERATOR)
+    await api.ok("DELETE", "/v1/moderation/bans/alice", user="root", role=Role.ADMIN)
+    await api.delete(mine["id"], **MODERATOR, reason="still rude")
+    await report(api, bobs["id"], "not alice's", user="carol")
+    await api.ok("PUT", "/v1/moderation/bans/bob", **MODERATOR)
+
+    body = await staff_read(api, "/v1/moderation/users/alice/actions")
+
+    assert [(a["event_type"], a["actor_id"], a["comment_id"], a["reason"]) for a in body["data"]] == [
+        ("CommentDeleted", "mod", mine["id"], "still rude"),
+        ("UserUnbanned", "root", None, None),
+        ("UserBanned", "mod", None, "repeat offender"),
+        ("CommentRejected", "mod", other["id"], "off-topic"),
+        ("CommentApproved", "mod", mine["id"], None),
+        ("CommentUnpinned", "mod", mine["id"], None),
+        ("CommentPinned", "mod", mine["id"], None),
+        ("CommentReported", "bob", mine["id"], "rude"),
+    ]
+    positions = [a["position"] for a in body["data"]]
+    assert positions == sorted(positions, reverse=True)
+    assert all(a["at"].endswith("Z") for a in body["data"])
+    assert set(body["data"][0]) == {"position", "event_type", "actor_id", "at", "comment_id", "reason"}
+    assert body["meta"] == {"limit": 50, "next_cursor": None}
+
+
+async def test_the_actions_cursor_walks_every_action_once(api: Api) -> None:
+    created = await api.create("reported a lot")
+    for n in range(5):
+        await report(api, created["id"], f"reason {n}", user=f"reader{n}")
+
+    pages = await walk(api, "/v1/moderation/users/alice/actions", limit=2)
+
+    assert [[a["reason"] for a in page] for page in pages] == [
+        ["reason 4", "reason 3"],
+        ["reason 2", "reason 1"],
+        ["reason 0"],
+    ]
+
+
+async def test_a_hard_delete_is_an_action_on_the_author_and_erases_the_reasons_before_it(api: Api) -> None:
+    created = await api.create("to be erased")
+    await report(api, created["id"], "doxxing someone")
+    await api.hard_delete(created["id"], reason="court order")
+
+    response = await api.get("/v1/moderation/users/alice/actions", **MODERATOR)
+
+    assert response.status_code == 200 and "doxxing" not in response.text
+    assert [(a["event_type"], a["actor_id"], a["reason"]) for a in response.json()["data"]] == [
+        ("CommentHardDeleted", "root", "court order"),
+        ("CommentReported", "bob", None),
+    ]
+    assert (await staff_read(api, "/v1/moderation/users/alice/comments"))["data"] == []
+
+
+async def test_an_anonymized_author_s_comments_and_their_actions_are_no_longer_listed_under_them(
+    api: Api, container: Threadline, tenant: Tenant
+) -> None:
+    settings = TenantSettings(erasure_mode=ErasureMode.ANONYMIZE)
+    await container.tenants.set_settings(tenant.id, settings)
+    container.verifier.forget(tenant.id)
+    created = await api.create("words that stay")
+    await report(api, created["id"], "meh")
+    await api.ok("PUT", "/v1/moderation/bans/alice", **MODERATOR)
+
+    await api.ok("DELETE", "/v1/users/alice", user="root", role=Role.ADMIN)
+
+    assert (await staff_read(api, "/v1/moderation/users/alice/comments"))["data"] == []
+    actions = (await staff_read(api, "/v1/moderation/users/alice/actions"))["data"]
+    assert [a["event_type"] for a in actions] == ["UserBanned"]
+
+
 # who may read the console, and bad parameters
 
 CONSOLE_PATHS = [
     "/v1/moderation/locks",
     "/v1/moderation/comments/{comment_id}/timeline",
+    "/v1/moderation/users/{user_id}/comments",
+    "/v1/moderation/users/{user_id}/actions",
 ]
 
 
@@ -270,3 +418,12 @@ async def test_bad_console_parameters_are_problems(
     response = await api.http.get(where, params=params, headers=api.auth("mod", Role.MODERATOR))
 
     assert_problem(response, status, code)
+
+
+@pytest.mark.parametrize("kind", ["comments", "actions"])
+async def test_a_user_id_that_cannot_exist_is_a_problem(api: Api, kind: str) -> None:
+    response = await api.http.get(
+        f"/v1/moderation/users/{'u' * 300}/{kind}", headers=api.auth("mod", Role.MODERATOR)
+    )
+
+    assert_problem(response, 422, "invalid_command")

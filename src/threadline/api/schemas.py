@@ -325,3 +325,23 @@ class CommentTimeline(BaseModel):
     comment: Comment = Field(description="The comment as a by-id read answers staff, any status")
     data: list[TimelineEntry]
     meta: CursorMeta
+
+
+class UserComments(BaseModel):
+    ban: BannedUser | None = Field(description="The ban in force on the user, if any")
+    data: list[Comment] = Field(description="Their comments in any status, newest first")
+    meta: CursorMeta
+
+
+class UserAction(BaseModel):
+    position: int = Field(description="Log position of the event")
+    event_type: str = Field(examples=["CommentRejected"])
+    actor_id: str
+    at: str
+    comment_id: str | None = Field(description="Null for an action on the user (a ban, an unban)")
+    reason: str | None
+
+
+class UserActions(BaseModel):
+    data: list[UserAction]
+    meta: CursorMeta

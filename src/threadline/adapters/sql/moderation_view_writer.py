@@ -11,6 +11,7 @@ from threadline.adapters.sql.schema import (
     entity_stats,
     locked_threads,
     moderation_queue,
+    user_actions,
 )
 from threadline.adapters.sql.upsert import insert_if_absent
 from threadline.application.ports.projection import LockEntry, QueueEntry
@@ -85,6 +86,16 @@ class SqlModerationViewWriter:
         c = banned_users.c
         await self._connection.execute(
             banned_users.delete().where(c.tenant_id == tenant_id, c.user_id == user_id)
+        )
+
+    async def file_user_action(self, tenant_id: str, user_id: str, position: int, comment_id: str) -> None:
+        row = {"tenant_id": tenant_id, "user_id": user_id, "position": position, "comment_id": comment_id}
+        await insert_if_absent(self._connection, user_actions, row)
+
+    async def unfile_comment_actions(self, tenant_id: str, comment_id: str) -> None:
+        c = user_actions.c
+        await self._connection.execute(
+            user_actions.delete().where(c.tenant_id == tenant_id, c.comment_id == comment_id)
         )
 
     async def set_thread_locked(

@@ -142,6 +142,14 @@ class ModerationViewWriter(Protocol):
         self, tenant_id: str, user_id: str, reason: str | None, expires_at: str | None, by: str, at: str
     ) -> None: ...
     async def lift_ban(self, tenant_id: str, user_id: str) -> None: ...
+    async def file_user_action(self, tenant_id: str, user_id: str, position: int, comment_id: str) -> None:
+        """Index the event at ``position`` under the user it was done to (idempotent)."""
+        ...
+
+    async def unfile_comment_actions(self, tenant_id: str, comment_id: str) -> None:
+        """Forget whose the comment's actions were (its author was anonymized)."""
+        ...
+
     async def set_thread_locked(
         self, tenant_id: str, entity_type: str, entity_id: str, lock: LockEntry | None
     ) -> None:

@@ -225,6 +225,23 @@ class ModerationReader(Protocol):
         thread included (as its tombstone); ``None`` once erased without a trace, or never there."""
         ...
 
+    async def comments_of(
+        self, tenant_id: str, owner_id: str, *, before_seq: int | None, limit: int
+    ) -> list[CommentRow]:
+        """A user's comments in any state the read model keeps (as ``any_comment``), newest
+        first, created before ``before_seq`` if given."""
+        ...
+
+    async def ban_of(self, tenant_id: str, user_id: str, now: str) -> BannedUser | None:
+        """The user's ban in force at ``now``, if any."""
+        ...
+
+    async def user_action_positions(
+        self, tenant_id: str, user_id: str, *, before: int | None, limit: int
+    ) -> list[int]:
+        """Log positions of the actions on the user and their comments, newest first."""
+        ...
+
     async def locks(self, tenant_id: str, *, before_seq: int | None, limit: int) -> list[LockedThread]:
         """Threads locked now, the newest lock first, locked before ``before_seq`` if given."""
         ...

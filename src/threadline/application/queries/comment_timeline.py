@@ -59,7 +59,7 @@ def _text(event: StoredEvent) -> str | None:
     return content if isinstance(content, str) else None
 
 
-def _reason(event: StoredEvent) -> str | None:
+def reason_of(event: StoredEvent) -> str | None:
     reason = event.payload.get("reason")
     return reason if isinstance(reason, str) and reason else None
 
@@ -114,7 +114,7 @@ async def comment_timeline(
                 actor_of(event),
                 role if isinstance(role, str) else None,
                 logged_at(event),
-                _reason(event),
+                reason_of(event),
                 _text(event) if event.event_type in TEXT_TYPES else None,
                 diff,
             )

@@ -18,7 +18,7 @@
   /* ---------- languages ---------- */
   const M = {
     en: {
-      added: "added", removed: "removed",
+      banned_forever: "Banned until lifted", added: "added", removed: "removed",
       title: "Moderation console", language: "Language", theme: "Theme", theme_auto: "Automatic", theme_light: "Light", theme_dark: "Dark",
       sign_in: "Sign in", sign_out: "Sign out", signed_in_as: "Signed in as {name} ({role})",
       role_moderator: "moderator", role_admin: "admin", role_user: "user", sections: "Sections",
@@ -57,7 +57,7 @@
       e_generic: "Something went wrong ({detail}).",
     },
     de: {
-      added: "hinzugefügt", removed: "entfernt",
+      banned_forever: "Gesperrt bis zur Aufhebung", added: "hinzugefügt", removed: "entfernt",
       title: "Moderationskonsole", language: "Sprache", theme: "Design", theme_auto: "Automatisch", theme_light: "Hell", theme_dark: "Dunkel",
       sign_in: "Anmelden", sign_out: "Abmelden", signed_in_as: "Angemeldet als {name} ({role})",
       role_moderator: "Moderator", role_admin: "Admin", role_user: "Benutzer", sections: "Bereiche",
@@ -96,7 +96,7 @@
       e_generic: "Etwas ist schiefgegangen ({detail}).",
     },
     fr: {
-      added: "ajouté", removed: "supprimé",
+      banned_forever: "Banni jusqu'à levée", added: "ajouté", removed: "supprimé",
       title: "Console de modération", language: "Langue", theme: "Thème", theme_auto: "Automatique", theme_light: "Clair", theme_dark: "Sombre",
       sign_in: "Se connecter", sign_out: "Se déconnecter", signed_in_as: "Connecté en tant que {name} ({role})",
       role_moderator: "modérateur", role_admin: "admin", role_user: "utilisateur", sections: "Rubriques",
@@ -135,7 +135,7 @@
       e_generic: "Une erreur s'est produite ({detail}).",
     },
     es: {
-      added: "añadido", removed: "quitado",
+      banned_forever: "Bloqueado hasta que se levante", added: "añadido", removed: "quitado",
       title: "Consola de moderación", language: "Idioma", theme: "Tema", theme_auto: "Automático", theme_light: "Claro", theme_dark: "Oscuro",
       sign_in: "Iniciar sesión", sign_out: "Cerrar sesión", signed_in_as: "Sesión de {name} ({role})",
       role_moderator: "moderador", role_admin: "admin", role_user: "usuario", sections: "Secciones",
@@ -174,7 +174,7 @@
       e_generic: "Algo salió mal ({detail}).",
     },
     ru: {
-      added: "добавлено", removed: "удалено",
+      banned_forever: "Заблокирован до снятия", added: "добавлено", removed: "удалено",
       title: "Консоль модерации", language: "Язык", theme: "Тема", theme_auto: "Автоматически", theme_light: "Светлая", theme_dark: "Тёмная",
       sign_in: "Войти", sign_out: "Выйти", signed_in_as: "Вы вошли как {name} ({role})",
       role_moderator: "модератор", role_admin: "администратор", role_user: "пользователь", sections: "Разделы",
@@ -213,7 +213,7 @@
       e_generic: "Что-то пошло не так ({detail}).",
     },
     zh: {
-      added: "新增", removed: "删除",
+      banned_forever: "封禁直到解除", added: "新增", removed: "删除",
       title: "审核控制台", language: "语言", theme: "主题", theme_auto: "自动", theme_light: "浅色", theme_dark: "深色",
       sign_in: "登录", sign_out: "退出", signed_in_as: "已登录：{name}（{role}）",
       role_moderator: "版主", role_admin: "管理员", role_user: "用户", sections: "栏目",
@@ -252,7 +252,7 @@
       e_generic: "出错了（{detail}）。",
     },
     ja: {
-      added: "追加", removed: "削除",
+      banned_forever: "解除まで禁止", added: "追加", removed: "削除",
       title: "モデレーションコンソール", language: "言語", theme: "テーマ", theme_auto: "自動", theme_light: "ライト", theme_dark: "ダーク",
       sign_in: "サインイン", sign_out: "サインアウト", signed_in_as: "{name}（{role}）としてサインイン中",
       role_moderator: "モデレーター", role_admin: "管理者", role_user: "ユーザー", sections: "セクション",
@@ -291,7 +291,7 @@
       e_generic: "問題が発生しました（{detail}）。",
     },
     ar: {
-      added: "أُضيف", removed: "حُذف",
+      banned_forever: "محظور حتى رفع الحظر", added: "أُضيف", removed: "حُذف",
       title: "لوحة الإشراف", language: "اللغة", theme: "المظهر", theme_auto: "تلقائي", theme_light: "فاتح", theme_dark: "داكن",
       sign_in: "تسجيل الدخول", sign_out: "تسجيل الخروج", signed_in_as: "مسجّل الدخول باسم {name} ({role})",
       role_moderator: "مشرف", role_admin: "مدير", role_user: "مستخدم", sections: "الأقسام",
@@ -876,7 +876,7 @@
     const reload = (pos) => { main.replaceChildren(); userView(user, false, pos).then(() => main.querySelector("h2").focus()); };
     const showBan = (ban) => {
       if (ban) {
-        banBox.append(h("p", { class: "banned" }, t("banned_until"), " ", until(ban.expires_at), ban.reason ? ` — ${ban.reason}` : ""),
+        banBox.append(h("p", { class: "banned" }, ban.expires_at ? [t("banned_until"), " ", time(ban.expires_at)] : t("banned_forever"), ban.reason ? ` — ${ban.reason}` : ""),
           button(t("lift"), () => lift(user, reload), { "aria-label": t("lift_on", { user }) }));
       } else {
         const fields = banFields();

@@ -251,6 +251,8 @@ def test_search_leads_to_a_comments_history_with_word_diffs_and_to_its_authors_a
     approval = page.locator("ol.timeline > li[data-event='CommentApproved']")
     expect(approval).to_contain_text(f"by {MOD} (moderator)")
     shot(page, "console-history")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
 
     page.locator(".card").get_by_role("button", name="Author's activity").click()
     expect(page.locator("h2")).to_have_text("Activity of dora")
@@ -260,6 +262,8 @@ def test_search_leads_to_a_comments_history_with_word_diffs_and_to_its_authors_a
     expect(page.locator("ol.actions-list > li[data-event='CommentApproved']")).to_have_count(1)
     ban = page.locator("section.ban")
     shot(page, "console-user")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
     ban.get_by_label("Reason").fill("cooling off")
     ban.locator("button[type=submit]").click()
     expect(page.locator("section.ban .banned")).to_have_text("Banned until lifted — cooling off")

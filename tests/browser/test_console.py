@@ -141,6 +141,10 @@ def test_a_comment_is_rejected_with_a_reason(served: Served, page: Page) -> None
     item = queue_item(page, doomed)
     item.locator("button.reject-open").click()
     expect(item.get_by_label("Reason for rejecting (optional)")).to_be_focused()
+    page.keyboard.press("Escape")  # changed their mind: back where they were
+    expect(item.locator("form.reject")).to_be_hidden()
+    expect(item.locator("button.reject-open")).to_be_focused()
+    item.locator("button.reject-open").click()
     item.get_by_label("Reason for rejecting (optional)").fill("advertising")
     item.locator("form.reject button[type=submit]").click()
     expect(item.locator(".result")).to_have_text("Rejected")

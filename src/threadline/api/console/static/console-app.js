@@ -660,9 +660,11 @@
       const box = h("input", { type: "checkbox", "aria-label": t("select_comment", { name: c.author_name || c.author_id || t("anonymous") }), onchange: () => mark(c.id, box.checked) });
       const result = h("p", { class: "result" });
       const reasonInput = h("input", { type: "text", maxlength: 1000 });
-      const rejectForm = h("form", { class: "reject", hidden: true, onsubmit: (e) => { e.preventDefault(); act(c.id, "reject", reasonInput.value.trim() || null, true); } },
+      const closeReject = () => { rejectForm.hidden = true; rejectBtn.focus(); };
+      const rejectForm = h("form", { class: "reject", hidden: true, onsubmit: (e) => { e.preventDefault(); act(c.id, "reject", reasonInput.value.trim() || null, true); },
+        onkeydown: (e) => { if (e.key === "Escape") closeReject(); } },
         field(t("reject_reason"), reasonInput), h("button", { type: "submit", class: "danger", text: t("confirm_reject") }),
-        button(t("cancel"), () => { rejectForm.hidden = true; rejectBtn.focus(); }));
+        button(t("cancel"), closeReject));
       const approveBtn = button(t("approve"), () => act(c.id, "approve", null, true), { class: "primary approve" });
       const rejectBtn = button(t("reject"), () => { rejectForm.hidden = false; reasonInput.focus(); }, { class: "danger reject-open" });
       const badges = [];

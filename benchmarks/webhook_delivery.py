@@ -167,9 +167,7 @@ async def _append(url: str, receiver_url: str) -> tuple[str, str, dict[str, tupl
                     for n in range(start, min(start + 200, per_thread * THREADS))
                 )
             )
-        logged = await container.events.audit(
-            tenant.id, after_position=0, limit=EVENTS + 10, comment_id=None, actor_id=None, event_type=None
-        )
+        logged = await container.events.audit(tenant.id, limit=EVENTS + 10)
         return tenant.id, hook.secret, {e.event_id: (e.position, str(e.payload["entity_id"])) for e in logged}
     finally:
         await container.stop()

@@ -130,6 +130,12 @@ async def _manage_webhooks(api: Api, comment_id: str, role: Role) -> httpx.Respo
     return await api.send("POST", "/v1/admin/webhooks", user=ACTOR, role=role, json=hook)
 
 
+async def _read_activity(api: Api, comment_id: str, role: Role) -> httpx.Response:
+    # Whose records they are does not matter (staff only either way); the siblings below walk
+    # the console's other reads through the same cells.
+    return await api.http.get("/v1/moderation/locks", headers=api.auth(ACTOR, role))
+
+
 CALLS: dict[Action, Call] = {
     Action.CREATE: _create,
     Action.UPDATE: _update,
@@ -149,6 +155,7 @@ CALLS: dict[Action, Call] = {
     Action.EXPORT_USER: _export_user,
     Action.ERASE_USER: _erase_user,
     Action.MANAGE_WEBHOOKS: _manage_webhooks,
+    Action.READ_ACTIVITY: _read_activity,
 }
 
 # A denied cell answers 403, except reading an unpublished comment: for whoever may not read it,
@@ -157,13 +164,19 @@ DENIED: dict[Action, tuple[int, str]] = {Action.READ_UNPUBLISHED: (404, "comment
 # Its target is written under pre-moderation by its author as a plain user, so it stays pending.
 PENDING_TARGET = {Action.READ_UNPUBLISHED}
 
-# Unpin, unlike, unban and unlock go through the same cells as pin, like, ban and lock.
-SIBLINGS: dict[Action, tuple[str, str]] = {
-    Action.LIKE: ("DELETE", "/v1/comments/{id}/like"),
-    Action.PIN: ("DELETE", "/v1/comments/{id}/pin"),
-    Action.BAN: ("DELETE", "/v1/moderation/bans/{author}"),
-    Action.LOCK: ("DELETE", "/v1/entities/post/{entity_id}/lock"),
-    Action.MANAGE_WEBHOOKS: ("GET", "/v1/admin/webhooks"),
+# Unpin, unlike, unban and unlock go through the same cells as pin, like, ban and lock; the
+# console's reads all go through one.
+SIBLINGS: dict[Action, list[tuple[str, str]]] = {
+    Action.LIKE: [("DELETE", "/v1/comments/{id}/like")],
+    Action.PIN: [("DELETE", "/v1/comments/{id}/pin")],
+    Action.BAN: [("DELETE", "/v1/moderation/bans/{author}")],
+    Action.LOCK: [("DELETE", "/v1/entities/post/{entity_id}/lock")],
+    Action.MANAGE_WEBHOOKS: [("GET", "/v1/admin/webhooks")],
+    Action.READ_ACTIVITY: [
+        ("GET", "/v1/moderation/comments/{id}/timeline"),
+        ("GET", "/v1/moderation/users/{author}/comments"),
+        ("GET", "/v1/moderation/users/{author}/actions"),
+    ],
 }
 
 CELLS = [
@@ -199,6 +212,7 @@ def test_the_table_is_the_one_the_issue_describes() -> None:
         Action.EXPORT_USER: (anyone, admin),
         Action.ERASE_USER: (anyone, admin),  # own: where the tenant allows self-erasure (it does here)
         Action.MANAGE_WEBHOOKS: (admin, admin),
+        Action.READ_ACTIVITY: (staff, staff),
     }
     assert {action: (set(own), set(others)) for action, (own, others) in PERMISSIONS.items()} == expected
 
@@ -235,9 +249,10 @@ async def test_each_cell_of_the_permissions_table_holds_over_http(
             False,
         )
         assert node["like_count"] == 0 and node["reply_count"] == 0
-    if action in SIBLINGS:
-        method, path = SIBLINGS[action]
+    for method, path in SIBLINGS.get(action, []):
         where = path.format(id=target["id"], author=author, entity_id="p1")
+        if method == "GET":
+            await api.settle()  # a read of the comment: once the read model has it
         sibling = await api.send(method, where, user=ACTOR, role=role)
         if allowed:
             assert sibling.is_success, sibling.text

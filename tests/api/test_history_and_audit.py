@@ -25,6 +25,27 @@ async def test_history_lists_every_edit_in_order_with_its_editor(api: Api) -> No
     assert history[1]["edited_at"] == (await api.comment(created["id"]))["edited_at"]
 
 
+async def test_each_edit_carries_the_word_diff_that_rebuilds_both_texts(api: Api) -> None:
+    created = await api.create("The quick brown fox,  jumps.")
+    await api.edit(created["id"], "The quick red fox  jumps!\nOK")
+
+    [edit] = await api.history(created["id"])
+
+    assert edit["diff"] == [
+        {"op": "equal", "text": "The quick "},
+        {"op": "delete", "text": "brown"},
+        {"op": "insert", "text": "red"},
+        {"op": "equal", "text": " fox"},
+        {"op": "delete", "text": ","},
+        {"op": "equal", "text": "  jumps"},
+        {"op": "delete", "text": "."},
+        {"op": "insert", "text": "!\nOK"},
+    ]
+    old = "".join(op["text"] for op in edit["diff"] if op["op"] != "insert")
+    new = "".join(op["text"] for op in edit["diff"] if op["op"] != "delete")
+    assert (old, new) == (edit["previous_content"], edit["new_content"])
+
+
 async def test_a_comment_never_edited_has_an_empty_history(api: Api) -> None:
     created = await api.create("pristine")
 

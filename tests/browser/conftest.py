@@ -303,29 +303,22 @@ def _prepare(settings: Settings, origins: tuple[str, ...]) -> Tenant:
 
 
 @pytest.fixture(scope="module")
-def server_settings() -> dict[str, object]:
-    """What a module's server is configured with besides the defaults below (a module that needs
-    rate limits, say, defines this fixture)."""
-    return {}
-
-
-@pytest.fixture(scope="module")
 def served(
-    tmp_path_factory: pytest.TempPathFactory, browser: Browser, server_settings: dict[str, object]
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, browser: Browser
 ) -> Iterator[Served]:
+    """A module may set ``SERVER_SETTINGS`` (e.g. the demo on, its tenant the module's)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     host = HostSite(base)
     host.add("/tripwire.js", "window.__pwned = undefined;", "text/javascript")
-    configured: dict[str, object] = {
-        "database_url": f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('browser')}/threadline.db",
-        "rate_limits_enabled": False,
-        "operator_key": OPERATOR_KEY,
-        "live_heartbeat_seconds": 2.0,
-        "live_retry_ms": 500,
-        **server_settings,
-    }
-    settings = Settings(**configured)  # type: ignore[arg-type]
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('browser')}/threadline.db",
+        rate_limits_enabled=False,
+        operator_key=OPERATOR_KEY,
+        live_heartbeat_seconds=2.0,
+        live_retry_ms=500,
+        **getattr(request.module, "SERVER_SETTINGS", {}),
+    )
     tenant = _prepare(settings, (host.origin,))
     server = uvicorn.Server(
         uvicorn.Config(

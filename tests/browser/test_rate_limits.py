@@ -12,9 +12,7 @@ pytestmark = pytest.mark.xdist_group("browser-rate-limits")
 WRITES_PER_MINUTE = 3
 
 
-@pytest.fixture(scope="module")
-def server_settings() -> dict[str, object]:
-    return {"rate_limits_enabled": True, "rate_limit_writes_per_user": f"{WRITES_PER_MINUTE}/minute"}
+SERVER_SETTINGS = {"rate_limits_enabled": True, "rate_limit_writes_per_user": f"{WRITES_PER_MINUTE}/minute"}
 
 
 def test_a_reader_who_writes_too_fast_is_told_to_wait_and_keeps_the_draft(served: Served, page: Page) -> None:

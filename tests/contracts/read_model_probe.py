@@ -20,6 +20,7 @@ from threadline.adapters.sql.schema import (
     comment_view_edits,
     comment_view_reports,
     entity_stats,
+    locked_threads,
     moderation_queue,
 )
 from threadline.application.ports.cross_cutting import JsonObject
@@ -35,6 +36,7 @@ class ReadModelProbe(Protocol):
     async def queued(self, tenant_id: str, comment_id: str) -> dict[str, Any] | None: ...
     async def reporters(self, tenant_id: str, comment_id: str) -> list[str]: ...
     async def ban(self, tenant_id: str, user_id: str) -> dict[str, Any] | None: ...
+    async def lock(self, tenant_id: str, entity_id: str) -> dict[str, Any] | None: ...
 
 
 class SqlReadModelProbe(ReadModelProbe):
@@ -96,6 +98,14 @@ class SqlReadModelProbe(ReadModelProbe):
     async def ban(self, tenant_id: str, user_id: str) -> dict[str, Any] | None:
         c = banned_users.c
         return await self._one(sa.select(banned_users).where(c.tenant_id == tenant_id, c.user_id == user_id))
+
+    async def lock(self, tenant_id: str, entity_id: str) -> dict[str, Any] | None:
+        c = locked_threads.c
+        return await self._one(
+            sa.select(c.reason, c.locked_by, c.locked_at, c.locked_seq).where(
+                c.tenant_id == tenant_id, c.entity_type == "post", c.entity_id == entity_id
+            )
+        )
 
 
 @dataclass(frozen=True)

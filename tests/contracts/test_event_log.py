@@ -314,9 +314,14 @@ class EventLogContract:
         await append(log, GLOBEX, created("c1"), actor="alice")
 
         async def audit(**filters: str) -> list[tuple[str, str]]:
-            wanted: dict[str, str | None] = {"comment_id": None, "actor_id": None, "event_type": None}
-            wanted.update(filters)
-            found = await log.reader.audit(ACME, after_position=0, limit=10, **wanted)
+            event_type = filters.get("event_type")
+            found = await log.reader.audit(
+                ACME,
+                limit=10,
+                comment_id=filters.get("comment_id"),
+                actor_id=filters.get("actor_id"),
+                event_types=None if event_type is None else [event_type],
+            )
             assert all(e.tenant_id == ACME for e in found)
             assert [e.position for e in found] == sorted(e.position for e in found)
             return [(e.aggregate_id, e.event_type) for e in found]
@@ -333,15 +338,49 @@ class EventLogContract:
             await append(log, ACME, created(f"c{n}"))
             await append(log, GLOBEX, created(f"g{n}"))
 
-        first = await log.reader.audit(
-            ACME, after_position=0, limit=2, comment_id=None, actor_id=None, event_type=None
-        )
-        rest = await log.reader.audit(
-            ACME, after_position=first[-1].position, limit=10, comment_id=None, actor_id=None, event_type=None
-        )
+        first = await log.reader.audit(ACME, after_position=0, limit=2)
+        rest = await log.reader.audit(ACME, after_position=first[-1].position, limit=10)
 
         assert [e.aggregate_id for e in first] == ["c0", "c1"]
         assert [e.aggregate_id for e in rest] == ["c2", "c3"]
+
+    async def test_audit_reads_newest_first_below_a_position_and_by_several_types(
+        self, log: EventLog
+    ) -> None:
+        await append(log, ACME, created("c1"))
+        await append(log, ACME, updated("c1", "v2", version=2))
+        await append(log, ACME, updated("c1", "v3", version=3))
+        await append(log, ACME, created("c2"))
+        everything = await log.reader.audit(ACME, limit=10)
+        third = everything[2].position
+
+        below = await log.reader.audit(ACME, before_position=third, limit=10, newest_first=True)
+        last_text = await log.reader.audit(
+            ACME,
+            before_position=third,
+            limit=1,
+            comment_id="c1",
+            event_types={"CommentCreated", "CommentUpdated"},
+            newest_first=True,
+        )
+        creates = await log.reader.audit(ACME, limit=10, event_types=["CommentCreated"])
+
+        assert [e.position for e in below] == [everything[1].position, everything[0].position]
+        assert [(e.event_type, e.payload["content"]) for e in last_text] == [("CommentUpdated", "v2")]
+        assert [e.aggregate_id for e in creates] == ["c1", "c2"]
+
+    async def test_events_are_read_back_by_position_within_their_tenant(self, log: EventLog) -> None:
+        await append(log, ACME, created("c1"))
+        await append(log, GLOBEX, created("g1"))
+        await append(log, ACME, created("c2"))
+        acme = await log.reader.audit(ACME, limit=10)
+        globex = await log.reader.audit(GLOBEX, limit=10)
+        wanted = [acme[1].position, globex[0].position, acme[0].position]
+
+        found = await log.reader.at_positions(ACME, wanted)
+
+        assert [e.aggregate_id for e in found] == ["c1", "c2"]
+        assert await log.reader.at_positions(ACME, []) == []
 
 
 def sql_event_log(threadline: Threadline) -> EventLog:

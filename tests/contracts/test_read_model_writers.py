@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from tests.contracts.read_model_probe import ReadModel, sql_read_model, view_row
-from threadline.application.ports.projection import ProjectionTransaction, QueueEntry, ViewState
+from threadline.application.ports.projection import LockEntry, ProjectionTransaction, QueueEntry, ViewState
 from threadline.bootstrap import Threadline
 
 ACME, GLOBEX = "tenant-acme", "tenant-globex"
@@ -299,21 +299,34 @@ class ModerationViewWriterContract(Writers):
         assert await read_model.probe.ban(ACME, "mallory") is None
         assert await read_model.probe.ban(GLOBEX, "mallory") is not None
 
-    async def test_locking_a_thread_keeps_its_counts(self, read_model: ReadModel) -> None:
+    async def test_locking_a_thread_keeps_its_counts_and_files_who_locked_it(
+        self, read_model: ReadModel
+    ) -> None:
+        first, again = LockEntry("flame war", "mod", AT, 7), LockEntry(None, "admin", LATER, 9)
         async with read_model.store.transaction() as tx:
             await tx.views.adjust_stats(ACME, "post", "p1", 3, 2)
-            await tx.moderation.set_thread_locked(ACME, "post", "p1", True)
-            await tx.moderation.set_thread_locked(ACME, "post", "p2", True)  # no comments yet
+            await tx.moderation.set_thread_locked(ACME, "post", "p1", first)
+            await tx.moderation.set_thread_locked(ACME, "post", "p2", again)  # no comments yet
             await tx.commit()
 
         assert await read_model.probe.stats(ACME, "p1") == (3, 2, True)
         assert await read_model.probe.stats(ACME, "p2") == (0, 0, True)
         assert await read_model.probe.stats(GLOBEX, "p1") is None
+        assert await read_model.probe.lock(ACME, "p1") == {
+            "reason": "flame war",
+            "locked_by": "mod",
+            "locked_at": AT,
+            "locked_seq": 7,
+        }
+        assert await read_model.probe.lock(GLOBEX, "p1") is None
 
         async with read_model.store.transaction() as tx:
-            await tx.moderation.set_thread_locked(ACME, "post", "p1", False)
+            await tx.moderation.set_thread_locked(ACME, "post", "p1", None)
+            await tx.moderation.set_thread_locked(ACME, "post", "p2", LockEntry("again", "mod", LATER, 11))
             await tx.commit()
         assert await read_model.probe.stats(ACME, "p1") == (3, 2, False)
+        assert await read_model.probe.lock(ACME, "p1") is None
+        assert (await read_model.probe.lock(ACME, "p2") or {})["locked_seq"] == 11
 
 
 class TestSqliteCommentViewWriter(CommentViewWriterContract):

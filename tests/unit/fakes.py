@@ -22,7 +22,7 @@ import asyncio
 import copy
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -347,22 +347,31 @@ class FakeEventReader(EventReader):
         self,
         tenant_id: str,
         *,
-        after_position: int,
+        after_position: int = 0,
+        before_position: int | None = None,
         limit: int,
-        comment_id: str | None,
-        actor_id: str | None,
-        event_type: str | None,
+        comment_id: str | None = None,
+        actor_id: str | None = None,
+        event_types: Collection[str] | None = None,
+        newest_first: bool = False,
     ) -> list[StoredEvent]:
         found = [
             e
             for e in self._database.state.events
             if e.tenant_id == tenant_id
             and e.position > after_position
+            and (before_position is None or e.position < before_position)
             and (comment_id is None or e.comment_id == comment_id)
             and (actor_id is None or e.metadata.get("actor_id") == actor_id)
-            and (event_type is None or e.event_type == event_type)
+            and (event_types is None or e.event_type in event_types)
         ]
+        if newest_first:
+            found.reverse()
         return found[:limit]
+
+    async def at_positions(self, tenant_id: str, positions: Collection[int]) -> list[StoredEvent]:
+        wanted = set(positions)
+        return [e for e in self._database.state.events if e.tenant_id == tenant_id and e.position in wanted]
 
 
 @dataclass

@@ -32,6 +32,7 @@ EXPECTED: dict[Action, tuple[set[Role], set[Role]]] = {
     Action.EXPORT_USER: ({U, M, A}, {A}),
     Action.ERASE_USER: ({U, M, A}, {A}),  # own: only where the tenant allows self-erasure
     Action.MANAGE_WEBHOOKS: ({A}, {A}),  # tenant admins alone subscribe servers to its changes
+    Action.READ_ACTIVITY: ({M, A}, {M, A}),  # the moderation console: staff, whoever it is about
 }
 
 CELLS = [(action, role, own) for action, role, own in itertools.product(Action, Role, (True, False))]

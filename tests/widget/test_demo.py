@@ -71,3 +71,16 @@ async def test_a_demo_users_token_can_comment_on_the_dev_tenant(
     )
     assert created.status_code == 201, created.text
     assert created.json()["comment"]["author_id"] == "alice"
+
+
+async def test_the_demo_offers_staff_the_console_with_the_token_in_the_fragment(
+    demo_client: httpx.AsyncClient,
+) -> None:
+    """The link is shown by demo.js for the moderator and the admin only; the token rides in the
+    fragment, which no server (nor its log, nor a Referer) ever sees."""
+    page = (await demo_client.get("/demo", params={"as": "mira"})).text
+    assert '<a id="console-link" href="/console/" hidden>Open the moderation console</a>' in page
+    script = (await demo_client.get("/demo/demo.js")).text
+    assert '"/console/#token=" + encodeURIComponent(found.token)' in script
+    assert '["moderator", "admin"].includes(found.role)' in script
+    assert (await demo_client.get("/console/")).status_code == 200

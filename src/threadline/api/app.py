@@ -10,6 +10,7 @@ from fastapi.responses import ORJSONResponse
 from starlette.types import ASGIApp
 
 from threadline import __version__
+from threadline.api.console import ConsoleAssets
 from threadline.api.cors import TenantCors
 from threadline.api.fast_commands import FastCommands
 from threadline.api.fast_counts import FastCounts
@@ -20,6 +21,7 @@ from threadline.api.problems import install_problem_handlers
 from threadline.api.routes import (
     admin,
     comments,
+    console,
     demo,
     health,
     live,
@@ -32,7 +34,7 @@ from threadline.api.routes import (
     webhooks,
     widget,
 )
-from threadline.api.widget import WidgetAssets
+from threadline.api.widget import load_widget
 from threadline.bootstrap import Threadline, build
 from threadline.settings import Settings
 
@@ -72,7 +74,8 @@ def create_app(settings: Settings | None = None, container: Threadline | None = 
         lifespan=lifespan,
     )
     app.state.threadline = threadline
-    app.state.widget = WidgetAssets.load()
+    app.state.widget = load_widget()
+    app.state.console = ConsoleAssets.load()
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=threadline.settings.max_body_bytes)
     app.add_middleware(TenantCors, container=threadline)
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None, container: Threadline | None = 
         app.include_router(module.router)
     app.include_router(health.router)
     app.include_router(widget.router)
+    app.include_router(console.router)
     if threadline.settings.demo_enabled:
         app.include_router(demo.router)
     return app

@@ -21,7 +21,7 @@ from threadline.bootstrap import Threadline
 
 REFRESH_SECONDS = 5.0
 ALLOW_METHODS = b"GET, POST, PUT, PATCH, DELETE"
-ALLOW_HEADERS = b"Authorization, Content-Type, X-Tenant-ID, X-Correlation-ID, Last-Event-ID"
+ALLOW_HEADERS = b"Authorization, Content-Type, X-Tenant-ID, X-Correlation-ID, Last-Event-ID, Idempotency-Key"
 EXPOSE_HEADERS = b"X-Threadline-Position, X-Threadline-Consistency, Retry-After"
 
 

@@ -14,9 +14,9 @@ BASE_HEADERS = [
     (b"x-frame-options", b"DENY"),
 ]
 SAME_SITE = (b"cross-origin-resource-policy", b"same-site")
-# The widget's own files are loaded by every site that embeds it.
+# The widget's and the console's own files are loaded by every site that embeds them.
 CROSS_ORIGIN = (b"cross-origin-resource-policy", b"cross-origin")
-WIDGET_PATHS = ("/embed.js", "/widget/")
+WIDGET_PATHS = ("/embed.js", "/widget/", "/console.js", "/console/")
 API_HEADERS = [*BASE_HEADERS, SAME_SITE]
 # JSON answers never need to load anything.
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
@@ -37,16 +37,26 @@ DEMO_CSP = (
     b"img-src 'self' https: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
 )
 DEMO_PATH = "/demo"
+# The console's page: the same strict policy, and no form posts anywhere (its forms are scripts').
+CONSOLE_CSP = (
+    b"content-security-policy",
+    b"default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    b"img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+)
+CONSOLE_PAGES = ("/console", "/console/")
 
 
 # What each kind of answer gets, built once (every routed response takes one of these).
 _WIDGET_HEADERS = (*BASE_HEADERS, CROSS_ORIGIN, API_CSP)
 _DEMO_HEADERS = (*API_HEADERS, DEMO_CSP)
 _DOCS_HEADERS = (*API_HEADERS, DOCS_CSP)
+_CONSOLE_HEADERS = (*API_HEADERS, CONSOLE_CSP)
 _JSON_HEADERS = (*API_HEADERS, API_CSP)
 
 
 def _headers_for(path: str) -> tuple[tuple[bytes, bytes], ...]:
+    if path in CONSOLE_PAGES:
+        return _CONSOLE_HEADERS
     if path.startswith(WIDGET_PATHS):
         return _WIDGET_HEADERS
     if path == DEMO_PATH or path.startswith(DEMO_PATH + "/"):

@@ -142,11 +142,23 @@ class CommandAccepted(BaseModel):
     comment: CommentSnapshot | None = None
 
 
+class DiffOp(BaseModel):
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+DIFF_DESCRIPTION = (
+    "Word-level, whitespace kept: equal + delete texts joined give the previous content,"
+    " equal + insert the new one; empty when either side was erased"
+)
+
+
 class EditRecord(BaseModel):
     previous_content: str | None
     new_content: str | None
     editor_id: str
     edited_at: str
+    diff: list[DiffOp] = Field(description=DIFF_DESCRIPTION)
 
 
 class EditHistory(BaseModel):
@@ -282,4 +294,54 @@ class BannedUser(BaseModel):
 
 class BannedUsers(BaseModel):
     data: list[BannedUser]
+    meta: CursorMeta
+
+
+class LockedThread(BaseModel):
+    entity_type: str
+    entity_id: str
+    reason: str | None
+    locked_by: str = Field(description="Who locked it (user id)")
+    locked_at: str
+
+
+class LockedThreads(BaseModel):
+    data: list[LockedThread]
+    meta: CursorMeta
+
+
+class TimelineEntry(BaseModel):
+    position: int = Field(description="Log position of the event; the timeline's order")
+    event_type: str = Field(examples=["CommentUpdated"])
+    actor_id: str
+    actor_role: str | None
+    at: str
+    reason: str | None = Field(description="A deletion's, rejection's or report's reason (null once erased)")
+    content: str | None = Field(description="The text a create or an edit wrote (null once erased)")
+    diff: list[DiffOp] | None = Field(description="Edits only, against the text before: " + DIFF_DESCRIPTION)
+
+
+class CommentTimeline(BaseModel):
+    comment: Comment = Field(description="The comment as a by-id read answers staff, any status")
+    data: list[TimelineEntry]
+    meta: CursorMeta
+
+
+class UserComments(BaseModel):
+    ban: BannedUser | None = Field(description="The ban in force on the user, if any")
+    data: list[Comment] = Field(description="Their comments in any status, newest first")
+    meta: CursorMeta
+
+
+class UserAction(BaseModel):
+    position: int = Field(description="Log position of the event")
+    event_type: str = Field(examples=["CommentRejected"])
+    actor_id: str
+    at: str
+    comment_id: str | None = Field(description="Null for an action on the user (a ban, an unban)")
+    reason: str | None
+
+
+class UserActions(BaseModel):
+    data: list[UserAction]
     meta: CursorMeta

@@ -33,6 +33,8 @@ class Action(StrEnum):
     EXPORT_USER = "export_user"
     ERASE_USER = "erase_user"
     MANAGE_WEBHOOKS = "manage_webhooks"
+    # The moderation console's records: locked threads, a comment's timeline, a user's activity.
+    READ_ACTIVITY = "read_activity"
 
 
 _ANYONE = frozenset(Role)
@@ -62,6 +64,9 @@ PERMISSIONS: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.ERASE_USER: (_ANYONE, _ADMIN),
     # Webhooks have no owner: both cells agree.
     Action.MANAGE_WEBHOOKS: (_ADMIN, _ADMIN),
+    # Staff only, whoever's records they are: a user does not read the moderators' view of
+    # themself (their own data is the export).
+    Action.READ_ACTIVITY: (_STAFF, _STAFF),
 }
 
 

@@ -18,7 +18,7 @@ positions are consecutive; nothing here numbers positions itself or moves the se
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -252,19 +252,36 @@ class SqlEventReader:
         self,
         tenant_id: str,
         *,
-        after_position: int,
+        after_position: int = 0,
+        before_position: int | None = None,
         limit: int,
-        comment_id: str | None,
-        actor_id: str | None,
-        event_type: str | None,
+        comment_id: str | None = None,
+        actor_id: str | None = None,
+        event_types: Collection[str] | None = None,
+        newest_first: bool = False,
     ) -> list[StoredEvent]:
+        """Each filter is the leading columns of one index after ``tenant_id`` (comment, actor, or
+        none), so a page is a range scan of it in position order."""
         query = sa.select(events).where(events.c.tenant_id == tenant_id, events.c.position > after_position)
+        if before_position is not None:
+            query = query.where(events.c.position < before_position)
         if comment_id is not None:
             query = query.where(events.c.comment_id == comment_id)
         if actor_id is not None:
             query = query.where(events.c.actor_id == actor_id)
-        if event_type is not None:
-            query = query.where(events.c.event_type == event_type)
+        if event_types is not None:
+            query = query.where(events.c.event_type.in_(sorted(event_types)))
+        order = events.c.position.desc() if newest_first else events.c.position
         async with self._engine.connect() as connection:
-            rows = await connection.execute(query.order_by(events.c.position).limit(limit))
+            rows = await connection.execute(query.order_by(order).limit(limit))
+            return [_to_stored(row) for row in rows.all()]
+
+    async def at_positions(self, tenant_id: str, positions: Collection[int]) -> list[StoredEvent]:
+        if not positions:
+            return []
+        query = sa.select(events).where(
+            events.c.tenant_id == tenant_id, events.c.position.in_(sorted(positions))
+        )
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(query.order_by(events.c.position))
             return [_to_stored(row) for row in rows.all()]

@@ -5,9 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from threadline.adapters.sql.schema import banned_users, comment_view_reports, entity_stats, moderation_queue
+from threadline.adapters.sql.schema import (
+    banned_users,
+    comment_view_reports,
+    entity_stats,
+    locked_threads,
+    moderation_queue,
+    user_actions,
+)
 from threadline.adapters.sql.upsert import insert_if_absent
-from threadline.application.ports.projection import QueueEntry
+from threadline.application.ports.projection import LockEntry, QueueEntry
 
 
 class SqlModerationViewWriter:
@@ -81,7 +88,20 @@ class SqlModerationViewWriter:
             banned_users.delete().where(c.tenant_id == tenant_id, c.user_id == user_id)
         )
 
-    async def set_thread_locked(self, tenant_id: str, entity_type: str, entity_id: str, locked: bool) -> None:
+    async def file_user_action(self, tenant_id: str, user_id: str, position: int, comment_id: str) -> None:
+        row = {"tenant_id": tenant_id, "user_id": user_id, "position": position, "comment_id": comment_id}
+        await insert_if_absent(self._connection, user_actions, row)
+
+    async def unfile_comment_actions(self, tenant_id: str, comment_id: str) -> None:
+        c = user_actions.c
+        await self._connection.execute(
+            user_actions.delete().where(c.tenant_id == tenant_id, c.comment_id == comment_id)
+        )
+
+    async def set_thread_locked(
+        self, tenant_id: str, entity_type: str, entity_id: str, lock: LockEntry | None
+    ) -> None:
+        locked = lock is not None
         c = entity_stats.c
         key = sa.and_(c.tenant_id == tenant_id, c.entity_type == entity_type, c.entity_id == entity_id)
         result = await self._connection.execute(entity_stats.update().where(key).values(locked=locked))
@@ -94,5 +114,23 @@ class SqlModerationViewWriter:
                     comment_count=0,
                     root_count=0,
                     locked=locked,
+                )
+            )
+        t = locked_threads.c
+        await self._connection.execute(
+            locked_threads.delete().where(
+                t.tenant_id == tenant_id, t.entity_type == entity_type, t.entity_id == entity_id
+            )
+        )
+        if lock is not None:
+            await self._connection.execute(
+                locked_threads.insert().values(
+                    tenant_id=tenant_id,
+                    entity_type=entity_type,
+                    entity_id=entity_id,
+                    reason=lock.reason,
+                    locked_by=lock.locked_by,
+                    locked_at=lock.locked_at,
+                    locked_seq=lock.seq,
                 )
             )

@@ -155,6 +155,8 @@ BY_IDS = statement(
     f" AND (visible = {{true}} OR status IN ({_UNPUBLISHED}))",
     lists=["ids"],
 )
+# Staff records (the moderation console): any row the read model keeps, hidden tombstones too.
+ANY_BY_ID = statement(f"SELECT {COLUMNS} FROM comment_view WHERE tenant_id = :t AND id = :c")
 THREAD_SUMMARY = statement(
     "SELECT root_count, locked FROM entity_stats"
     " WHERE tenant_id = :t AND entity_type = :et AND entity_id = :eid"
@@ -205,8 +207,25 @@ _PENDING_IN_THREAD = (
 )
 PENDING_IN_THREAD = statement(_PENDING_IN_THREAD.replace("{owner}", ""))
 OWN_PENDING_IN_THREAD = statement(_PENDING_IN_THREAD.replace("{owner}", " AND q.owner_id = :owner"))
+_BAN_COLUMNS = "user_id, reason, expires_at, banned_by, banned_at"
+_IN_FORCE = "(expires_at IS NULL OR expires_at > :now)"  # an expired ban simply stops applying
 BANS_IN_FORCE = statement(
-    "SELECT user_id, reason, expires_at, banned_by, banned_at FROM banned_users"
-    " WHERE tenant_id = :t AND user_id > :after AND (expires_at IS NULL OR expires_at > :now)"
+    f"SELECT {_BAN_COLUMNS} FROM banned_users WHERE tenant_id = :t AND user_id > :after AND {_IN_FORCE}"
     " ORDER BY user_id LIMIT :n"
+)
+BAN_IN_FORCE = statement(
+    f"SELECT {_BAN_COLUMNS} FROM banned_users WHERE tenant_id = :t AND user_id = :u AND {_IN_FORCE}"
+)
+LOCKED_THREADS = statement(
+    "SELECT entity_type, entity_id, reason, locked_by, locked_at, locked_seq FROM locked_threads"
+    " WHERE tenant_id = :t AND locked_seq < :before ORDER BY locked_seq DESC LIMIT :n"
+)
+# A user's comments in any state the read model keeps them, newest first (ix_comment_view_owner).
+COMMENTS_OF = statement(
+    f"SELECT {COLUMNS} FROM comment_view WHERE tenant_id = :t AND owner_id = :u AND created_seq < :before"
+    " ORDER BY created_seq DESC LIMIT :n"
+)
+USER_ACTIONS = statement(
+    "SELECT position FROM user_actions WHERE tenant_id = :t AND user_id = :u AND position < :before"
+    " ORDER BY position DESC LIMIT :n"
 )

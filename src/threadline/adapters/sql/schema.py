@@ -247,6 +247,8 @@ comment_view = sa.Table(
         "like_count",
         "created_seq",
     ),
+    # A user's comments newest first, for the moderation console.
+    sa.Index("ix_comment_view_owner", "tenant_id", "owner_id", "created_seq"),
 )
 
 comment_view_likes = sa.Table(
@@ -318,6 +320,32 @@ banned_users = sa.Table(
     sa.Column("expires_at", Timestamp),
     sa.Column("banned_by", sa.String(256), nullable=False),
     sa.Column("banned_at", Timestamp, nullable=False),
+)
+
+locked_threads = sa.Table(
+    "locked_threads",
+    read_metadata,
+    # A thread locked now, with who, when and why; entity_stats.locked is the flag pages read.
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("entity_type", sa.String(64), primary_key=True),
+    sa.Column("entity_id", sa.String(256), primary_key=True),
+    sa.Column("reason", sa.String(1000)),
+    sa.Column("locked_by", sa.String(256), nullable=False),
+    sa.Column("locked_at", Timestamp, nullable=False),
+    sa.Column("locked_seq", Position, nullable=False),  # the log position of its ThreadLocked
+    sa.Index("ix_locked_threads_order", "tenant_id", "locked_seq"),
+)
+
+user_actions = sa.Table(
+    "user_actions",
+    read_metadata,
+    # An index into the event log: an action on this user or on one of their comments, at this
+    # position ('' for an action on the user). The event itself is read from the log.
+    sa.Column("tenant_id", Id, primary_key=True),
+    sa.Column("user_id", sa.String(256), primary_key=True),
+    sa.Column("position", Position, primary_key=True, autoincrement=False),
+    sa.Column("comment_id", Id, nullable=False),
+    sa.Index("ix_user_actions_comment", "tenant_id", "comment_id"),
 )
 
 projection_checkpoints = sa.Table(

@@ -17,17 +17,23 @@ from threadline.api.schemas import (
     BannedUsers,
     BanResult,
     CommandAccepted,
+    CommentTimeline,
+    LockedThreads,
     LockResult,
     ModerationQueue,
     ReasonBody,
     ReportBody,
+    UserActions,
+    UserComments,
 )
 from threadline.application.command_runner import CommandOutcome
 from threadline.application.commands.ban_user import ban_user, unban_user
 from threadline.application.commands.lock_thread import lock_thread, unlock_thread
 from threadline.application.commands.moderate_comment import approve_comment, reject_comment
 from threadline.application.commands.report_comment import report_comment
-from threadline.application.queries.moderation import banned_users, moderation_queue
+from threadline.application.queries.comment_timeline import comment_timeline
+from threadline.application.queries.moderation import banned_users, locked_threads, moderation_queue
+from threadline.application.queries.user_activity import user_actions, user_comments
 from threadline.domain.clock import utc_now
 from threadline.domain.commands import (
     ApproveComment,
@@ -116,6 +122,88 @@ async def bans(
     assert container.moderation is not None
     plan = await read_plan(container, min_position)
     page = await banned_users(actor, container.moderation, utc_now(), cursor=cursor, limit=limit)
+    return json_bytes(orjson.dumps(page), headers=plan.headers)
+
+
+@router.get(
+    "/v1/moderation/locks",
+    response_model=LockedThreads,
+    summary="Locked threads, the newest lock first, with who locked them, when and why (staff)",
+)
+async def locks(
+    actor: ReadingActorDep,
+    container: ContainerDep,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+    min_position: MinPosition = None,
+) -> Response:
+    assert container.moderation is not None
+    plan = await read_plan(container, min_position)
+    page = await locked_threads(actor, container.moderation, cursor=cursor, limit=limit)
+    return json_bytes(orjson.dumps(page), headers=plan.headers)
+
+
+@router.get(
+    "/v1/moderation/comments/{comment_id}/timeline",
+    response_model=CommentTimeline,
+    summary="Everything that happened to a comment, oldest first, from the event log (staff)",
+)
+async def timeline(
+    comment_id: str,
+    actor: ReadingActorDep,
+    container: ContainerDep,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+    min_position: MinPosition = None,
+) -> Response:
+    assert container.moderation is not None
+    plan = await read_plan(container, min_position)
+    page = await comment_timeline(
+        actor, comment_id, container.moderation, plan.reader, container.events, cursor=cursor, limit=limit
+    )
+    return json_bytes(orjson.dumps(page), headers=plan.headers)
+
+
+@router.get(
+    "/v1/moderation/users/{user_id}/comments",
+    response_model=UserComments,
+    summary="A user's comments in any status, newest first, and the ban in force on them (staff)",
+)
+async def comments_of_user(
+    user_id: str,
+    actor: ReadingActorDep,
+    container: ContainerDep,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+    min_position: MinPosition = None,
+) -> Response:
+    assert container.moderation is not None
+    plan = await read_plan(container, min_position)
+    page = await user_comments(
+        actor, user_id, container.moderation, plan.reader, utc_now(), cursor=cursor, limit=limit
+    )
+    return json_bytes(orjson.dumps(page), headers=plan.headers)
+
+
+@router.get(
+    "/v1/moderation/users/{user_id}/actions",
+    response_model=UserActions,
+    summary="Actions on a user and on their comments, newest first: bans, approvals, rejections, "
+    "deletions by others, pins, reports (staff)",
+)
+async def actions_on_user(
+    user_id: str,
+    actor: ReadingActorDep,
+    container: ContainerDep,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+    min_position: MinPosition = None,
+) -> Response:
+    assert container.moderation is not None
+    plan = await read_plan(container, min_position)
+    page = await user_actions(
+        actor, user_id, container.moderation, container.events, cursor=cursor, limit=limit
+    )
     return json_bytes(orjson.dumps(page), headers=plan.headers)
 
 

@@ -3,7 +3,7 @@ changes inside its own transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -39,12 +39,21 @@ class EventReader(Protocol):
         self,
         tenant_id: str,
         *,
-        after_position: int,
+        after_position: int = 0,
+        before_position: int | None = None,
         limit: int,
-        comment_id: str | None,
-        actor_id: str | None,
-        event_type: str | None,
-    ) -> list[StoredEvent]: ...
+        comment_id: str | None = None,
+        actor_id: str | None = None,
+        event_types: Collection[str] | None = None,
+        newest_first: bool = False,
+    ) -> list[StoredEvent]:
+        """One tenant's events between the two positions (exclusive), matching every filter given,
+        oldest first unless ``newest_first``: the audit trail and a comment's timeline."""
+        ...
+
+    async def at_positions(self, tenant_id: str, positions: Collection[int]) -> list[StoredEvent]:
+        """The tenant's events at these positions, oldest first (a read model's index into the log)."""
+        ...
 
 
 class ContentRenderer(Protocol):
@@ -107,6 +116,16 @@ class QueueEntry:
     pending: bool
 
 
+@dataclass(frozen=True, slots=True)
+class LockEntry:
+    """A thread's lock as the list of locked threads files it."""
+
+    reason: str | None
+    locked_by: str
+    locked_at: str
+    seq: int  # log position of the lock: the list is served newest first
+
+
 class ModerationViewWriter(Protocol):
     """Moderation read models, changed inside the projector's transaction."""
 
@@ -123,9 +142,19 @@ class ModerationViewWriter(Protocol):
         self, tenant_id: str, user_id: str, reason: str | None, expires_at: str | None, by: str, at: str
     ) -> None: ...
     async def lift_ban(self, tenant_id: str, user_id: str) -> None: ...
+    async def file_user_action(self, tenant_id: str, user_id: str, position: int, comment_id: str) -> None:
+        """Index the event at ``position`` under the user it was done to (idempotent)."""
+        ...
+
+    async def unfile_comment_actions(self, tenant_id: str, comment_id: str) -> None:
+        """Forget whose the comment's actions were (its author was anonymized)."""
+        ...
+
     async def set_thread_locked(
-        self, tenant_id: str, entity_type: str, entity_id: str, locked: bool
-    ) -> None: ...
+        self, tenant_id: str, entity_type: str, entity_id: str, lock: LockEntry | None
+    ) -> None:
+        """Lock the thread (its page flag and its row in the list of locks), or unlock it (``None``)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from threadline.application.client_comment import ClientComment
 from threadline.domain.search_query import SearchQuery, SearchWindow
+from threadline.domain.text_diff import DiffOp
 
 
 class PageCache(Protocol):
@@ -96,6 +97,8 @@ class EditRecord:
     new_content: str | None
     editor_id: str
     edited_at: str
+    # The word diff between the two contents: the query side computes it (``domain/text_diff``).
+    diff: Sequence[DiffOp] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,20 @@ class BannedUser:
     expires_at: str | None
     banned_by: str
     banned_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class LockedThread:
+    entity_type: str
+    entity_id: str
+    reason: str | None
+    locked_by: str
+    locked_at: str
+    _locked_seq: int  # never sent (orjson skips it): the list's keyset cursor
+
+    @property
+    def locked_seq(self) -> int:
+        return self._locked_seq
 
 
 class CommentReader(Protocol):
@@ -202,3 +219,29 @@ class ModerationReader(Protocol):
     ) -> list[CommentRow]: ...
 
     async def bans(self, tenant_id: str, now: str, *, after_user: str, limit: int) -> list[BannedUser]: ...
+
+    async def any_comment(self, tenant_id: str, comment_id: str) -> CommentRow | None:
+        """The comment in whatever state the read model keeps it, a deleted one that left its
+        thread included (as its tombstone); ``None`` once erased without a trace, or never there."""
+        ...
+
+    async def comments_of(
+        self, tenant_id: str, owner_id: str, *, before_seq: int | None, limit: int
+    ) -> list[CommentRow]:
+        """A user's comments in any state the read model keeps (as ``any_comment``), newest
+        first, created before ``before_seq`` if given."""
+        ...
+
+    async def ban_of(self, tenant_id: str, user_id: str, now: str) -> BannedUser | None:
+        """The user's ban in force at ``now``, if any."""
+        ...
+
+    async def user_action_positions(
+        self, tenant_id: str, user_id: str, *, before: int | None, limit: int
+    ) -> list[int]:
+        """Log positions of the actions on the user and their comments, newest first."""
+        ...
+
+    async def locks(self, tenant_id: str, *, before_seq: int | None, limit: int) -> list[LockedThread]:
+        """Threads locked now, the newest lock first, locked before ``before_seq`` if given."""
+        ...

@@ -3,7 +3,7 @@ comment itself when a moderator publishes it, turns it down, or its author is an
 
 from __future__ import annotations
 
-from threadline.application.ports.projection import QueueEntry
+from threadline.application.ports.projection import LockEntry, QueueEntry
 from threadline.application.projection.context import ACTIVE, PENDING, REJECTED, Logged, ProjectionContext
 from threadline.application.projection.visibility import publish, take_down, touch
 from threadline.domain.events import (
@@ -96,15 +96,16 @@ async def user_unbanned(ctx: ProjectionContext, event: UserUnbanned, logged: Log
 
 
 async def thread_locked(ctx: ProjectionContext, event: ThreadLocked, logged: Logged) -> None:
-    await _set_locked(ctx, event, logged, True)
+    lock = LockEntry(event.reason, logged.actor_id, event.occurred_at, logged.position)
+    await _set_locked(ctx, event, logged, lock)
 
 
 async def thread_unlocked(ctx: ProjectionContext, event: ThreadUnlocked, logged: Logged) -> None:
-    await _set_locked(ctx, event, logged, False)
+    await _set_locked(ctx, event, logged, None)
 
 
 async def _set_locked(
-    ctx: ProjectionContext, event: ThreadLocked | ThreadUnlocked, logged: Logged, locked: bool
+    ctx: ProjectionContext, event: ThreadLocked | ThreadUnlocked, logged: Logged, lock: LockEntry | None
 ) -> None:
-    await ctx.moderation.set_thread_locked(logged.tenant_id, event.entity_type, event.entity_id, locked)
+    await ctx.moderation.set_thread_locked(logged.tenant_id, event.entity_type, event.entity_id, lock)
     ctx.touched.thread(logged.tenant_id, event.entity_type, event.entity_id)

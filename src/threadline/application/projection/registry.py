@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from threadline.application.ports.projection import StoredEvent
-from threadline.application.projection import comment_views, moderation_views
+from threadline.application.projection import comment_views, moderation_views, user_actions
 from threadline.application.projection.context import Logged, ProjectionContext
 from threadline.domain import events
 from threadline.domain.events import EVENT_TYPES, LoggedEvent
@@ -21,16 +21,23 @@ from threadline.domain.events import EVENT_TYPES, LoggedEvent
 E = TypeVar("E", bound=LoggedEvent)
 
 
+Apply = Callable[[ProjectionContext, E, Logged], Awaitable[None]]
+
+
 @dataclass(frozen=True, slots=True)
 class Projection(Generic[E]):
-    """How events of one class change the read models."""
+    """How events of one class change the read models: ``first`` (indexes that must see the read
+    model as it was before the event, e.g. whose comment it is), then ``apply``."""
 
     event_class: type[E]
-    apply: Callable[[ProjectionContext, E, Logged], Awaitable[None]]
+    apply: Apply[E]
+    first: Apply[E] | None = None
 
     async def __call__(self, ctx: ProjectionContext, event: LoggedEvent, logged: Logged) -> None:
         if not isinstance(event, self.event_class):
             raise TypeError(f"{self.event_class.__name__} expected, got {type(event).__name__}")
+        if self.first is not None:
+            await self.first(ctx, event, logged)
         await self.apply(ctx, event, logged)
 
 
@@ -38,21 +45,24 @@ def _registry(*projections: Projection[Any]) -> dict[str, Projection[Any]]:
     return {projection.event_class.event_type: projection for projection in projections}
 
 
+# The actions a moderator looks up by user (``user_actions.py``) are filed by ``first``.
+_AUTHOR = user_actions.filed_under_author
+
 APPLY: dict[str, Projection[Any]] = _registry(
     Projection(events.CommentCreated, comment_views.comment_created),
     Projection(events.CommentUpdated, comment_views.comment_updated),
-    Projection(events.CommentDeleted, comment_views.comment_deleted),
-    Projection(events.CommentHardDeleted, comment_views.comment_hard_deleted),
+    Projection(events.CommentDeleted, comment_views.comment_deleted, _AUTHOR),
+    Projection(events.CommentHardDeleted, comment_views.comment_hard_deleted, _AUTHOR),
     Projection(events.CommentLiked, comment_views.comment_liked),
     Projection(events.CommentUnliked, comment_views.comment_unliked),
-    Projection(events.CommentPinned, comment_views.comment_pinned),
-    Projection(events.CommentUnpinned, comment_views.comment_unpinned),
-    Projection(events.CommentApproved, moderation_views.comment_approved),
-    Projection(events.CommentRejected, moderation_views.comment_rejected),
-    Projection(events.CommentReported, moderation_views.comment_reported),
-    Projection(events.CommentAnonymized, moderation_views.comment_anonymized),
-    Projection(events.UserBanned, moderation_views.user_banned),
-    Projection(events.UserUnbanned, moderation_views.user_unbanned),
+    Projection(events.CommentPinned, comment_views.comment_pinned, _AUTHOR),
+    Projection(events.CommentUnpinned, comment_views.comment_unpinned, _AUTHOR),
+    Projection(events.CommentApproved, moderation_views.comment_approved, _AUTHOR),
+    Projection(events.CommentRejected, moderation_views.comment_rejected, _AUTHOR),
+    Projection(events.CommentReported, moderation_views.comment_reported, _AUTHOR),
+    Projection(events.CommentAnonymized, moderation_views.comment_anonymized, user_actions.unfiled),
+    Projection(events.UserBanned, moderation_views.user_banned, user_actions.filed_under_user),
+    Projection(events.UserUnbanned, moderation_views.user_unbanned, user_actions.filed_under_user),
     Projection(events.ThreadLocked, moderation_views.thread_locked),
     Projection(events.ThreadUnlocked, moderation_views.thread_unlocked),
 )

@@ -44,7 +44,7 @@ async def audit_trail(
         limit=limit + 1,
         comment_id=comment_id,
         actor_id=actor_id,
-        event_type=event_type,
+        event_types=None if event_type is None else (event_type,),
     )
     has_more = len(events) > limit
     events = events[:limit]

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 import orjson
 
 from threadline.application.ports.cross_cutting import JsonObject
-from threadline.application.ports.query import CommentReader
+from threadline.application.ports.query import CommentReader, CommentRow
 
 
 def _mark(nodes: Iterable[JsonObject], liked: set[str]) -> None:
@@ -37,3 +37,13 @@ async def overlay_likes(
     if extra:
         document.update(extra)
     return orjson.dumps(document)
+
+
+async def rows_with_likes(
+    rows: Sequence[CommentRow], tenant_id: str, user_id: str, reader: CommentReader
+) -> list[JsonObject]:
+    """Rows as a by-id read answers them to a signed-in caller: with ``current_user_liked``."""
+    liked = await reader.liked_among(tenant_id, user_id, [row.id for row in rows])
+    documents: list[JsonObject] = orjson.loads(orjson.dumps(list(rows)))
+    _mark(documents, liked)
+    return documents

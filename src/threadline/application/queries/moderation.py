@@ -1,5 +1,5 @@
-"""What moderators read: the queue of pending and reported comments, and the banned users; and
-what a signed-in reader sees of their own comments still awaiting approval."""
+"""What moderators read: the queue of pending and reported comments, the banned users and the
+locked threads; and what a signed-in reader sees of their own comments still awaiting approval."""
 
 from __future__ import annotations
 
@@ -43,6 +43,19 @@ async def banned_users(
         "data": bans,
         "meta": {"limit": limit, "next_cursor": bans[-1].user_id if has_more else None},
     }
+
+
+async def locked_threads(
+    actor: Actor, reader: ModerationReader, *, cursor: str | None, limit: int
+) -> JsonObject:
+    """Newest lock first; the cursor is the log position of the last lock on the page."""
+    ensure_allowed(actor, Action.READ_ACTIVITY)
+    before = audit_cursor_position(cursor) or None
+    locks = await reader.locks(actor.tenant_id, before_seq=before, limit=limit + 1)
+    has_more = len(locks) > limit
+    locks = locks[:limit]
+    next_cursor = str(locks[-1].locked_seq) if has_more and locks else None
+    return {"data": locks, "meta": {"limit": limit, "next_cursor": next_cursor}}
 
 
 async def unpublished_for(

@@ -550,6 +550,9 @@
         state.cursor = answer.meta.next_cursor;
         more.hidden = !state.cursor;
         status.textContent = list.childElementCount ? "" : t("empty");
+        // The first page is in the DOM: one User Timing entry per load, for the embedding page's
+        // own measurements and benchmarks/browser_widget.py (README "The comments widget").
+        performance.mark("threadline:first-page");
         renderComposer();
       } catch (error) {
         status.textContent = errorText(error);

@@ -147,7 +147,8 @@ class HostSite:
     def ceiling_page(self, url: str, tenant_id: str) -> str:
         return self.page(
             "/ceiling.html",
-            f'<script src="/ceiling.js" data-url="{html.escape(url)}" data-tenant="{tenant_id}" async></script>',
+            f'<script src="/ceiling.js" data-url="{html.escape(url)}" data-tenant="{tenant_id}"'
+            " async></script>",
         )
 
     def close(self) -> None:

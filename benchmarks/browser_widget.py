@@ -19,7 +19,7 @@ through 500 comments (the widget issue's targets), beside a ceiling measured in 
 
 Run alone: ``python -m benchmarks.browser_widget`` (``make bench-browser``); in ``make bench`` with
 BENCH_ONLY=browser_widget (or everything). BENCH_BROWSER_RUNS changes the number of runs.
-Results: a table, and benchmarks/results/browser.json.
+Results: a table, and benchmarks/results/browser.json (browser-quick.json with BENCH_QUICK=1).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
 from rich.table import Table
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 from benchmarks.backends import base_env
 from benchmarks.browser_pages import CEILING_MARK, WIDGET_MARK, HostSite
@@ -42,7 +43,6 @@ from benchmarks.config import QUICK, RESULTS, THREADLINE, console
 from benchmarks.report import Target, machine, targets_table
 from benchmarks.seeding.threads import lived_in_thread, seed_thread
 from benchmarks.servers import running, start, wait_ready
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 RUNS = int(os.environ.get("BENCH_BROWSER_RUNS", "3" if QUICK else "9"))
 COMMENTS, ROOTS, ENTITY = 1_000, 250, "article-1000"
@@ -61,9 +61,8 @@ def prepare(database: Path, origin: str) -> str:
     from threadline.settings import Settings
 
     async def work() -> str:
-        settings = Settings(
-            database_url=f"sqlite+aiosqlite:///{database}", redis_url=None, run_projector=False, run_webhooks=False
-        )
+        url = f"sqlite+aiosqlite:///{database}"
+        settings = Settings(database_url=url, redis_url=None, run_projector=False, run_webhooks=False)
         container = build(settings)
         try:
             await container.migrate()
@@ -92,9 +91,9 @@ def first_page(browser: Browser, url: str, script: str) -> dict[str, Any]:
             """script => {
               const start = performance.getEntriesByType("resource").find((e) => e.name.includes(script));
               const b = window.__bench;
+              const shadow = document.getElementById("threadline").shadowRoot;
               return { start: start.startTime, rendered: b.rendered, painted: b.painted, mark: b.mark,
-                       longtasks: b.longtasks, frames: b.frames, comments: (
-                         document.getElementById("threadline").shadowRoot.querySelectorAll("li.item").length) };
+                       longtasks: b.longtasks, comments: shadow.querySelectorAll("li.item").length };
             }""",
             script,
         )
@@ -229,7 +228,8 @@ def browser_targets(result: dict[str, Any]) -> list[Target]:
     return [
         Target(
             "sqlite",
-            f"browser: embed.js start → first page of a {COMMENTS:,}-comment thread painted <= {FIRST_PAGE_MS:.0f} ms",
+            f"browser: embed.js start → first page of a {COMMENTS:,}-comment thread painted"
+            f" <= {FIRST_PAGE_MS:.0f} ms",
             f"median {widget['painted_ms']['median']} ms, worst {widget['painted_ms']['worst']} ms"
             f" (ceiling {ceiling['painted_ms']['median']} / {ceiling['painted_ms']['worst']} ms)",
             widget["painted_ms"]["worst"] <= FIRST_PAGE_MS,
@@ -238,7 +238,8 @@ def browser_targets(result: dict[str, Any]) -> list[Target]:
             "sqlite",
             f"browser: wheel scroll through {SCROLLED} comments without long tasks > {LONG_TASK_MS:.0f} ms",
             f"{journey['long_tasks']} long tasks (longest {journey['longest_task_ms']} ms) over"
-            f" {journey['scrolled_px']:,} px in {journey['scroll_s']} s, {journey['comments_in_dom']} in the DOM",
+            f" {journey['scrolled_px']:,} px in {journey['scroll_s']} s,"
+            f" {journey['comments_in_dom']} in the DOM",
             journey["comments_in_dom"] >= SCROLLED and journey["long_tasks"] == 0,
         ),
     ]
@@ -268,7 +269,7 @@ def main() -> None:
     console.print(browser_table(result))
     console.print(targets_table(goals, "Browser targets"))
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / "browser.json"
+    path = RESULTS / ("browser-quick.json" if QUICK else "browser.json")
     stamp = {"when": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(), "runs": RUNS}
     path.write_text(json.dumps({**stamp, **result, "targets": [g.__dict__ for g in goals]}, indent=2) + "\n")
     console.print(f"results: {path}; load average {result['load_average']}")

@@ -5,8 +5,11 @@ few hundred creates over HTTP, one request and one transaction each, took most o
 Here every create still goes through the real ``CommandRunner`` and ``create_comment`` handler,
 in one write transaction (``store_chunk``), and the real projector applies the events in one
 read-model transaction (``project_chunk``), so the thread reads exactly as if it had been posted
-through the API. A server on the same database sees it at once: its projector starts from the
-checkpoint, which already stands after these events.
+through the API.
+
+A server already running on the same database must project the thread itself
+(``project=False``): what it keeps in memory (the live counts, the page cache, the live feed)
+follows the events its own projector applies, and would miss a thread projected behind its back.
 """
 
 from __future__ import annotations
@@ -43,12 +46,20 @@ class SeededThread:
 
 
 async def seed_thread(
-    container: Threadline, tenant_id: str, entity_type: str, entity_id: str, plan: list[PlannedComment]
+    container: Threadline,
+    tenant_id: str,
+    entity_type: str,
+    entity_id: str,
+    plan: list[PlannedComment],
+    *,
+    project: bool = True,
 ) -> SeededThread:
-    """Create the plan's comments in order, as their authors (users), and project them."""
-    await _wait_for_projection(container)
+    """Create the plan's comments in order, as their authors (users), and project them (unless
+    a running server's projector is to)."""
+    if project:
+        await _wait_for_projection(container)
     ids = [str(uuid.uuid4()) for _ in plan]
-    commands = []
+    commands: list[tuple[CommandContext, CreateComment]] = []
     for comment_id, planned in zip(ids, plan, strict=True):
         if planned.parent is not None and not 0 <= planned.parent < len(commands):
             raise ValueError(f"comment {len(commands)}'s parent must be an earlier comment")
@@ -64,8 +75,9 @@ async def seed_thread(
         commands.append((CommandContext(actor), command))
     policy = CommandPolicy(max_reply_depth=container.settings.max_reply_depth)
     await store_chunk(container, tenant_id, commands, policy)
-    store, projector = bulk_projector(container, len(commands))
-    await project_chunk(container, projector, store, tenant_id, ids)
+    if project:
+        store, projector = bulk_projector(container, len(commands))
+        await project_chunk(container, projector, store, tenant_id, ids)
     return SeededThread(ids, await container.events.last_position())
 
 

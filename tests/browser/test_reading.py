@@ -7,6 +7,7 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from benchmarks.seeding.threads import PlannedComment
 from playwright.sync_api import Dialog, Page, Request, expect
 from tests.browser.conftest import Served, load_every_page, open_widget, shot
 from tests.unit.test_rendering import XSS_PAYLOADS
@@ -25,9 +26,9 @@ def roots(page: Page) -> list[str]:
 
 
 def test_an_anonymous_reader_pages_through_a_500_comment_thread(served: Served, page: Page) -> None:
-    created = served.comments("long", [f"Comment number {i}" for i in range(500)], user="writer")
-    reply = served.comment("long", "A reply to the newest", user="replier", parent_id=created[-1])
-    served.settle(reply["position"])
+    plan = [PlannedComment("writer", f"Comment number {i}") for i in range(500)]
+    reply = PlannedComment("replier", "A reply to the newest", parent=499)
+    created = served.seed("long", [*plan, reply])[:500]
     open_widget(page, served.host.page("/long.html", tenant=served.tenant, entity_id="long"))
 
     expect(page.locator("h2.count")).to_have_text("501 comments")

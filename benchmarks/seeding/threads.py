@@ -145,22 +145,27 @@ def markdown_text(rng: random.Random) -> str:
 
 
 def lived_in_thread(comments: int, roots: int, rng_seed: int = 7) -> list[PlannedComment]:
-    """``comments`` in creation order, ``roots`` of them top-level. A reply answers a recent
-    comment (conversations cluster), at most three levels deep, so some comments gather more
-    replies than a page shows."""
+    """``comments`` in creation order, ``roots`` of them top-level. A reply joins one of the 20
+    latest roots' conversations, chosen by the root's popularity (a few draw most replies): half
+    answer the root, the others a comment under it, at most three levels deep. So some comments
+    gather more replies than a page shows ("Show N more replies")."""
     rng = random.Random(rng_seed)
     plan: list[PlannedComment] = []
     depths: list[int] = []
+    trees: list[tuple[float, list[int]]] = []  # per root: its popularity, its comments (root first)
     roots_left = roots
     for n in range(comments):
-        left = comments - n
-        if roots_left > 0 and (not plan or rng.random() < roots_left / left):
+        if roots_left > 0 and (not trees or rng.random() < roots_left / (comments - n)):
             parent = None
         else:
-            recent = [i for i in range(max(0, n - 40), n) if depths[i] < 3]
-            parent = rng.choice(recent) if recent else None
+            recent = trees[-20:]
+            _, tree = rng.choices(recent, weights=[weight for weight, _ in recent])[0]
+            deeper = [i for i in tree[1:] if depths[i] < 3]
+            parent = tree[0] if not deeper or rng.random() < 0.5 else rng.choice(deeper)
+            tree.append(n)
         if parent is None:
             roots_left -= 1
+            trees.append((rng.paretovariate(1.5), [n]))
         plan.append(PlannedComment(rng.choice(AUTHORS), markdown_text(rng), parent))
         depths.append(0 if parent is None else depths[parent] + 1)
     return plan

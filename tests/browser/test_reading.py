@@ -52,6 +52,23 @@ def test_an_anonymous_reader_pages_through_a_500_comment_thread(served: Served, 
     shot(page, "thread-anonymous")
 
 
+def test_the_first_page_is_asked_for_once_while_the_widget_loads(served: Served, page: Page) -> None:
+    """embed.js asks for the first page beside the widget's script; the widget uses that answer
+    and asks no second time, for a reader with a token and for one without."""
+    served.settle(served.comment("early", "Asked for early", user="ann")["position"])
+    asked: list[Request] = []
+    page.on("request", lambda request: asked.append(request) if "/early/comments" in request.url else None)
+    for token in (None, served.token("ben")):
+        asked.clear()
+        open_widget(page, served.host.page("/early.html", tenant=served.tenant, entity_id="early", token=token))
+        expect(page.locator("ul.list .body")).to_have_text(["Asked for early"])
+        reads = [r for r in asked if r.method == "GET"]
+        assert len(reads) == 1, [r.url for r in reads]
+        assert ("authorization" in reads[0].headers) is (token is not None)
+    expect(page.locator("ul.list > li > article button.like")).to_be_visible()
+    assert not page.errors  # type: ignore[attr-defined]
+
+
 def test_more_replies_sorts_and_pinned_first(served: Served, page: Page) -> None:
     first, liked, pinned, _last = served.comments("sorts", ["First"], user="ann") + [
         served.comment("sorts", text, user="ann")["id"] for text in ("Liked", "Pinned", "Last")

@@ -6,6 +6,7 @@
   const script = document.currentScript;
   if (!script) return;
   const cfg = script.dataset;
+  let early = script.threadlineFirstPage || null; // the first page, asked for by embed.js
   const API = new URL(script.src).origin;
   const CSS_URL = new URL("widget.css", script.src).href;
   const TENANT = cfg.tenant || "";
@@ -541,12 +542,22 @@
     }
     /* `before`: what must be done before the page is rendered (the first time: the stylesheet
        and the reader's identity); the request goes out at once, beside it. */
+    /* embed.js's request for the first page, when it answered; otherwise asked again here,
+       with call()'s errors and token renewal */
+    async function firstPage(asked) {
+      try {
+        const response = await asked;
+        if (response.ok) return await response.json();
+      } catch { /* asked again below */ }
+      return page(null);
+    }
     async function load(before) {
       const generation = ++state.generation;
       status.textContent = t("loading");
       root.setAttribute("aria-busy", "true");
       try {
-        const asked = page(null);
+        const asked = early ? firstPage(early) : page(null);
+        early = null;
         asked.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
         await before;
         const answer = await asked;
@@ -956,7 +967,7 @@
     // the page is rendered once the styles and the reader's identity are there.
     const first = load(styled.then(renderComposer));
     loadCount();
-    warmFormats(); // while the requests are in flight
+    setTimeout(warmFormats, 0); // after the requests went out (load awaits the token first)
     first.then(connect);
   }
 

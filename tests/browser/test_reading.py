@@ -60,7 +60,8 @@ def test_the_first_page_is_asked_for_once_while_the_widget_loads(served: Served,
     page.on("request", lambda request: asked.append(request) if "/early/comments" in request.url else None)
     for token in (None, served.token("ben")):
         asked.clear()
-        open_widget(page, served.host.page("/early.html", tenant=served.tenant, entity_id="early", token=token))
+        url = served.host.page("/early.html", tenant=served.tenant, entity_id="early", token=token)
+        open_widget(page, url)
         expect(page.locator("ul.list .body")).to_have_text(["Asked for early"])
         reads = [r for r in asked if r.method == "GET"]
         assert len(reads) == 1, [r.url for r in reads]

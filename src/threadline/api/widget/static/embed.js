@@ -2,9 +2,8 @@
    URL (cached for a year), so a page never runs a mix of two deploys. Copies its data-* settings
    onto the widget's script. No inline code, no eval: it works under a strict CSP.
    While the widget's script downloads, it starts what the widget waits for: the stylesheet
-   (a preload), the thread's first page for a reader without a token function (the promise is
-   handed to the widget on its script element; the widget asks again itself if it failed), and
-   the browser's Intl data (a fresh page's first formatter costs tens of milliseconds). */
+   (a preload) and the thread's first page for a reader without a token function (the promise is
+   handed to the widget on its script element; the widget asks again itself if it failed). */
 (() => {
   const loader = document.currentScript;
   if (!loader || !loader.src) return;
@@ -35,5 +34,4 @@
     widget.threadlineFirstPage.catch(() => {}); // the widget falls back to asking itself
   }
   head.appendChild(widget);
-  setTimeout(() => { try { new Intl.RelativeTimeFormat(cfg.lang || undefined).format(-1, "day"); } catch { /* no Intl */ } }, 0);
 })();

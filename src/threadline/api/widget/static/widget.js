@@ -243,21 +243,23 @@
     return "en";
   }
   const lang = chooseLanguage([cfg.lang, document.documentElement.lang, ...(navigator.languages || [navigator.language])]);
-  /* The formatters are made on first use, and warmed while the first page is on its way (see
-     mountThread): a fresh page pays tens of milliseconds for its first Intl formatter. */
+  /* The formatters are made once, on first use: a fresh page pays tens of milliseconds for its
+     first date or number formatter (the browser loads its Intl data), so the first page is
+     painted without one (times are stamped right after, see `stamp`; small counts need none). */
   const formats = {};
   const plurals = () => (formats.plurals ||= new Intl.PluralRules(lang));
   const numbers = () => (formats.numbers ||= new Intl.NumberFormat(lang));
   const relative = () => (formats.relative ||= new Intl.RelativeTimeFormat(lang, { numeric: "auto" }));
   const fullDate = () => (formats.fullDate ||= new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "short" }));
-  const warmFormats = () => { plurals(); numbers(); relative(); fullDate(); };
+  // Below 1,000 no language here groups digits, and all but Arabic write them as ASCII.
+  const formatNumber = (n) => (Number.isInteger(n) && n >= 0 && n < 1000 && lang !== "ar" ? String(n) : numbers().format(n));
   function t(key, n, vars) {
     let text = M[lang][key] ?? M.en[key] ?? key;
     if (typeof text === "object") {
       const form = n === 0 && text.zero ? "zero" : plurals().select(n);
       text = text[form] ?? text.other;
     }
-    const all = { n: n === undefined ? "" : numbers().format(n), ...vars };
+    const all = { n: n === undefined ? "" : formatNumber(n), ...vars };
     return text.replace(/\{(\w+)\}/g, (_, k) => (all[k] ?? ""));
   }
   function ago(iso) {
@@ -410,6 +412,23 @@
     const isOwn = (c) => state.me !== null && c.author_id === state.me;
     const isStaff = () => state.role === "moderator" || state.role === "admin";
 
+    /* Relative times and full dates go in right after the frame that shows the comments: the
+       first formatter would otherwise hold up the first page's paint. */
+    let unstamped = [];
+    function stamp(el, iso, withText) {
+      if (!unstamped.length) requestAnimationFrame(() => setTimeout(stampAll, 0));
+      unstamped.push([el, iso, withText]);
+      return el;
+    }
+    function stampAll() {
+      const due = unstamped;
+      unstamped = [];
+      for (const [el, iso, withText] of due) {
+        el.title = fullDate().format(new Date(iso));
+        if (withText) el.textContent = ago(iso);
+      }
+    }
+
     /* one comment: its article is rendered again on every change; its replies stay */
     function article(c) {
       const gone = c.status === "DELETED" || c.status === "REJECTED";
@@ -417,13 +436,13 @@
       const head = h("header", { class: "meta" });
       if (!gone) head.append(h("span", { class: "author", id: "a-" + c.id, text: name }));
       if (!gone && c.author_role && c.author_role !== "user") head.append(h("span", { class: "badge", text: c.author_role }));
-      head.append(h("time", { datetime: c.created_at, title: fullDate().format(new Date(c.created_at)), text: ago(c.created_at) }));
+      head.append(stamp(h("time", { datetime: c.created_at }), c.created_at, true));
       if (c.is_edited && !gone) {
-        const when = c.edited_at ? fullDate().format(new Date(c.edited_at)) : null;
         // The history is for the author and moderators (the API says so too): others see the marker.
-        head.append(isOwn(c) || isStaff()
-          ? h("button", { type: "button", class: "edited", title: when, "aria-label": `${t("edited")}: ${t("history")}`, onclick: () => openHistory(c), text: t("edited") })
-          : h("span", { class: "edited", title: when, text: t("edited") }));
+        const marker = isOwn(c) || isStaff()
+          ? h("button", { type: "button", class: "edited", "aria-label": `${t("edited")}: ${t("history")}`, onclick: () => openHistory(c), text: t("edited") })
+          : h("span", { class: "edited", text: t("edited") });
+        head.append(c.edited_at ? stamp(marker, c.edited_at, false) : marker);
       }
       if (c.is_pinned) head.append(h("span", { class: "badge pin", text: t("pinned") }));
       if (c.status === "PENDING") head.append(h("span", { class: "badge pending", text: t("pending") }));
@@ -967,7 +986,6 @@
     // the page is rendered once the styles and the reader's identity are there.
     const first = load(styled.then(renderComposer));
     loadCount();
-    setTimeout(warmFormats, 0); // after the requests went out (load awaits the token first)
     first.then(connect);
   }
 

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck format bench bench-quick bench-inprocess clean .venv
+.PHONY: run test lint typecheck format bench bench-quick bench-inprocess bench-browser clean .venv
 
 .venv: $(STAMP)
 
@@ -40,6 +40,11 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	BENCH_QUICK=1 $(BIN)/python -m benchmarks.load
+
+# The widget in Chromium: first page of a 1,000-comment thread and a scroll through 500, beside a
+# plain-loop ceiling (also part of `make bench`: BENCH_ONLY=browser_widget).
+bench-browser: $(STAMP)
+	$(BIN)/python -m benchmarks.browser_widget
 
 # The application layer without HTTP (command runner, projector, cached/uncached page).
 bench-inprocess: $(STAMP)

@@ -20,7 +20,9 @@ held to a write ceiling measured in the same run (benchmarks/write_ceiling.py: t
 transaction on the raw driver, last in the run, with no server up). Two workloads start their own
 servers on fresh databases after the load runs: webhook delivery under faults
 (BENCH_ONLY=webhook_delivery, benchmarks/webhook_delivery.py) and the live fan-out to 5,000 SSE
-subscribers beside a bare SSE ceiling (BENCH_ONLY=live_fanout, benchmarks/live_fanout.py).
+subscribers beside a bare SSE ceiling (BENCH_ONLY=live_fanout, benchmarks/live_fanout.py). Last,
+the widget in Chromium beside a plain-loop ceiling (BENCH_ONLY=browser_widget,
+benchmarks/browser_widget.py; the embedded default only).
 Needs wrk (Debian: apt-get install wrk), and for the second backend PostgreSQL at
 BENCH_POSTGRES (postgresql://postgres@127.0.0.1:5432) and Redis at BENCH_REDIS
 (redis://127.0.0.1:6379/0).
@@ -41,6 +43,7 @@ from typing import Any
 
 from benchmarks.backend_run import run_backend
 from benchmarks.backends import flush_redis, prepare_postgres, prepare_sqlite, psql
+from benchmarks.browser_widget import CHROMIUM, browser_table, browser_targets, run_browser_widget
 from benchmarks.config import (
     BACKENDS,
     DURATION,
@@ -58,7 +61,7 @@ from benchmarks.live_report import live_table, live_targets
 from benchmarks.report import Target, machine, markdown, report, targets, versions, webhook_targets
 from benchmarks.seeding.plan import GROUPS, TOTAL_COMMENTS
 from benchmarks.webhook_delivery import run_webhook_delivery
-from benchmarks.workloads import LIVE_FANOUT, STANDALONE, WEBHOOK_DELIVERY, selected
+from benchmarks.workloads import BROWSER_WIDGET, LIVE_FANOUT, STANDALONE, WEBHOOK_DELIVERY, selected
 from benchmarks.wrk import Run
 
 
@@ -77,6 +80,8 @@ def preflight() -> None:
             Redis.from_url(REDIS, socket_connect_timeout=2).ping()
         except Exception as error:
             problems.append(f"Redis is not reachable at {REDIS}: {error}")
+    if selected(BROWSER_WIDGET) and not CHROMIUM.exists():
+        problems.append(f"{CHROMIUM} is missing: `apt-get install -y chromium` (or leave out browser_widget)")
     if problems:
         console.print("[red bold]The load benchmark cannot run:[/]")
         for problem in problems:
@@ -116,6 +121,12 @@ def main() -> None:
         for name in BACKENDS:
             extras.setdefault(name, {}).update(live=live[name], live_ceiling=live["ceiling"])
             goals += live_targets(name, live)
+    # The widget in Chromium (benchmarks/browser_widget.py): its own server on a fresh database.
+    if selected(BROWSER_WIDGET):
+        browser = run_browser_widget()
+        console.print(browser_table(browser))
+        extras.setdefault("sqlite", {})["browser"] = browser
+        goals += browser_targets(browser)
     report(runs, extras, goals)
     RESULTS.mkdir(exist_ok=True)
     stem = "load-quick" if QUICK else "load"

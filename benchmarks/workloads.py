@@ -33,8 +33,9 @@ CEILING = Workload("ceiling", "ceiling: bare ASGI, same bytes")
 WRITE_CEILING = Workload("write_ceiling", "ceiling: create transactions, raw driver")
 WEBHOOK_DELIVERY = Workload("webhook_delivery", "8 webhooks: 10,000 events, 30% 500s, 5% timeouts")
 LIVE_FANOUT = Workload("live_fanout", "9 live: 5,000 SSE subscribers, creates at 50/s")
+BROWSER_WIDGET = Workload("browser_widget", "10 browser: widget's first page, 1,000 comments; scroll 500")
 # Workloads that start their own servers on fresh databases (no seed, no load run around them).
-STANDALONE = frozenset({WEBHOOK_DELIVERY.id, LIVE_FANOUT.id})
+STANDALONE = frozenset({WEBHOOK_DELIVERY.id, LIVE_FANOUT.id, BROWSER_WIDGET.id})
 
 
 def first_page(size: int) -> Workload:

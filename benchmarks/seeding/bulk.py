@@ -73,6 +73,22 @@ async def project_chunk(
     return applied
 
 
+def bulk_projector(container: Threadline, batch_size: int) -> tuple[BatchedProjectionStore, Projector]:
+    """The container's projection (same name, checkpoint and page preparer) writing in bulk."""
+    store = BatchedProjectionStore(container.projection_store, container.read_db.reader)
+    projector = Projector(
+        reader=container.events,
+        store=store,
+        renderer=MemoizedRenderer(),
+        cache=None,  # nothing is served from these threads while they are seeded
+        signal=ProjectionSignal(),
+        batch_size=max(batch_size, 1),
+        name=container.projector.name,
+        preparer=container.projector.preparer,
+    )
+    return store, projector
+
+
 async def bulk_seed_threads(
     container: Threadline,
     tenant_ref: str,
@@ -99,17 +115,7 @@ async def bulk_seed_threads(
     texts = text_pool(rng, distinct_texts)
     policy = CommandPolicy(max_reply_depth=container.settings.max_reply_depth)
     threads_per_chunk = max(1, chunk_size // max(per_entity, 1))
-    store = BatchedProjectionStore(container.projection_store, container.read_db.reader)
-    projector = Projector(
-        reader=container.events,
-        store=store,
-        renderer=MemoizedRenderer(),
-        cache=None,  # nothing is served from these threads while they are seeded
-        signal=ProjectionSignal(),
-        batch_size=max(threads_per_chunk * per_entity, 1),
-        name=name,
-        preparer=container.projector.preparer,
-    )
+    store, projector = bulk_projector(container, threads_per_chunk * per_entity)
     with Progress() as progress:
         bar = progress.add_task("bulk seeding comments", total=entities * per_entity)
         for first in range(0, entities, threads_per_chunk):

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from benchmarks.seeding.threads import PlannedComment, seed_thread
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from tests.backends import IN_CI
 from tests.tcp_splice import splice
@@ -213,6 +214,7 @@ class Served:
     host: HostSite
     http: httpx.Client
     relay: Relay
+    settings: Settings
     tokens: dict[tuple[str, Role], str] = field(default_factory=dict)
 
     def token(self, user: str, role: Role = Role.USER, name: str | None = None) -> str:
@@ -247,6 +249,24 @@ class Served:
         with ThreadPoolExecutor(max_workers=8) as pool:
             created = list(pool.map(lambda text: self.comment(entity_id, text, user, **kw), contents))
         return [c["id"] for c in created]
+
+    def seed(self, entity_id: str, plan: list[PlannedComment]) -> list[str]:
+        """A long thread through the application layer in one write transaction
+        (benchmarks/seeding/threads.py: the real command handler), instead of a request per
+        comment; the server's own projector applies it. Its ids in plan order, once it is read."""
+
+        async def work() -> tuple[list[str], int]:
+            container = build(self.settings)
+            try:
+                seeded = await seed_thread(container, self.tenant.id, "post", entity_id, plan, project=False)
+                return seeded.ids, seeded.position
+            finally:
+                await container.stop()
+
+        with ThreadPoolExecutor(max_workers=1) as own_thread:  # Playwright's loop holds this thread
+            ids, position = own_thread.submit(asyncio.run, work()).result()
+        self.settle(position)
+        return ids
 
     def thread_order(self, entity_id: str) -> list[str]:
         """The ids of a thread's root comments, newest first, as the API pages them."""
@@ -346,7 +366,7 @@ def served(
         relay = Relay(port)
         host.api_origins.append(relay.origin)
         try:
-            yield Served(base, tenant, host, http, relay)
+            yield Served(base, tenant, host, http, relay, settings)
         finally:
             relay.close()
             server.should_exit = True

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from benchmarks.seeding.threads import PlannedComment
 from playwright.sync_api import Dialog, Page, Request, expect
 from tests.browser.conftest import Served, load_every_page, open_widget, shot
 from tests.unit.test_rendering import XSS_PAYLOADS
@@ -25,9 +26,9 @@ def roots(page: Page) -> list[str]:
 
 
 def test_an_anonymous_reader_pages_through_a_500_comment_thread(served: Served, page: Page) -> None:
-    created = served.comments("long", [f"Comment number {i}" for i in range(500)], user="writer")
-    reply = served.comment("long", "A reply to the newest", user="replier", parent_id=created[-1])
-    served.settle(reply["position"])
+    plan = [PlannedComment("writer", f"Comment number {i}") for i in range(500)]
+    reply = PlannedComment("replier", "A reply to the newest", parent=499)
+    created = served.seed("long", [*plan, reply])[:500]
     open_widget(page, served.host.page("/long.html", tenant=served.tenant, entity_id="long"))
 
     expect(page.locator("h2.count")).to_have_text("501 comments")
@@ -47,8 +48,27 @@ def test_an_anonymous_reader_pages_through_a_500_comment_thread(served: Served, 
     expect(page.locator(".replies .body").first).to_have_text("A reply to the newest")
     time = page.locator("ul.list > li > article time").first
     assert time.get_attribute("datetime")
-    assert re.search(r"\d{4}", time.get_attribute("title") or "")
+    expect(time).to_have_attribute("title", re.compile(r"\d{4}"))  # stamped after the first paint
+    expect(time).to_have_text(re.compile(r"\w"))
     shot(page, "thread-anonymous")
+
+
+def test_the_first_page_is_asked_for_once_while_the_widget_loads(served: Served, page: Page) -> None:
+    """embed.js asks for the first page beside the widget's script; the widget uses that answer
+    and asks no second time, for a reader with a token and for one without."""
+    served.settle(served.comment("early", "Asked for early", user="ann")["position"])
+    asked: list[Request] = []
+    page.on("request", lambda request: asked.append(request) if "/early/comments" in request.url else None)
+    for token in (None, served.token("ben")):
+        asked.clear()
+        url = served.host.page("/early.html", tenant=served.tenant, entity_id="early", token=token)
+        open_widget(page, url)
+        expect(page.locator("ul.list .body")).to_have_text(["Asked for early"])
+        reads = [r for r in asked if r.method == "GET"]
+        assert len(reads) == 1, [r.url for r in reads]
+        assert ("authorization" in reads[0].headers) is (token is not None)
+    expect(page.locator("ul.list > li > article button.like")).to_be_visible()
+    assert not page.errors  # type: ignore[attr-defined]
 
 
 def test_more_replies_sorts_and_pinned_first(served: Served, page: Page) -> None:

@@ -6,6 +6,7 @@
   const script = document.currentScript;
   if (!script) return;
   const cfg = script.dataset;
+  let early = script.threadlineFirstPage || null; // the first page, asked for by embed.js
   const API = new URL(script.src).origin;
   const CSS_URL = new URL("widget.css", script.src).href;
   const TENANT = cfg.tenant || "";
@@ -242,24 +243,31 @@
     return "en";
   }
   const lang = chooseLanguage([cfg.lang, document.documentElement.lang, ...(navigator.languages || [navigator.language])]);
-  const plurals = new Intl.PluralRules(lang);
+  /* The formatters are made once, on first use: a fresh page pays tens of milliseconds for its
+     first date or number formatter (the browser loads its Intl data), so the first page is
+     painted without one (times are stamped right after, see `stamp`; small counts need none). */
+  const formats = {};
+  const plurals = () => (formats.plurals ||= new Intl.PluralRules(lang));
+  const numbers = () => (formats.numbers ||= new Intl.NumberFormat(lang));
+  const relative = () => (formats.relative ||= new Intl.RelativeTimeFormat(lang, { numeric: "auto" }));
+  const fullDate = () => (formats.fullDate ||= new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "short" }));
+  // Below 1,000 no language here groups digits, and all but Arabic write them as ASCII.
+  const formatNumber = (n) => (Number.isInteger(n) && n >= 0 && n < 1000 && lang !== "ar" ? String(n) : numbers().format(n));
   function t(key, n, vars) {
     let text = M[lang][key] ?? M.en[key] ?? key;
     if (typeof text === "object") {
-      const form = n === 0 && text.zero ? "zero" : plurals.select(n);
+      const form = n === 0 && text.zero ? "zero" : plurals().select(n);
       text = text[form] ?? text.other;
     }
-    const all = { n: n === undefined ? "" : new Intl.NumberFormat(lang).format(n), ...vars };
+    const all = { n: n === undefined ? "" : formatNumber(n), ...vars };
     return text.replace(/\{(\w+)\}/g, (_, k) => (all[k] ?? ""));
   }
-  const relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
-  const fullDate = new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "short" });
   function ago(iso) {
     const seconds = (Date.parse(iso) - Date.now()) / 1000;
     const steps = [[60, "second"], [3600, "minute"], [86400, "hour"], [604800, "day"], [2629800, "week"], [31557600, "month"], [Infinity, "year"]];
     const sizes = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800, month: 2629800, year: 31557600 };
     for (const [limit, unit] of steps) {
-      if (Math.abs(seconds) < limit) return relative.format(Math.round(seconds / sizes[unit]), unit);
+      if (Math.abs(seconds) < limit) return relative().format(Math.round(seconds / sizes[unit]), unit);
     }
     return "";
   }
@@ -404,6 +412,23 @@
     const isOwn = (c) => state.me !== null && c.author_id === state.me;
     const isStaff = () => state.role === "moderator" || state.role === "admin";
 
+    /* Relative times and full dates go in right after the frame that shows the comments: the
+       first formatter would otherwise hold up the first page's paint. */
+    let unstamped = [];
+    function stamp(el, iso, withText) {
+      if (!unstamped.length) requestAnimationFrame(() => setTimeout(stampAll, 0));
+      unstamped.push([el, iso, withText]);
+      return el;
+    }
+    function stampAll() {
+      const due = unstamped;
+      unstamped = [];
+      for (const [el, iso, withText] of due) {
+        el.title = fullDate().format(new Date(iso));
+        if (withText) el.textContent = ago(iso);
+      }
+    }
+
     /* one comment: its article is rendered again on every change; its replies stay */
     function article(c) {
       const gone = c.status === "DELETED" || c.status === "REJECTED";
@@ -411,13 +436,13 @@
       const head = h("header", { class: "meta" });
       if (!gone) head.append(h("span", { class: "author", id: "a-" + c.id, text: name }));
       if (!gone && c.author_role && c.author_role !== "user") head.append(h("span", { class: "badge", text: c.author_role }));
-      head.append(h("time", { datetime: c.created_at, title: fullDate.format(new Date(c.created_at)), text: ago(c.created_at) }));
+      head.append(stamp(h("time", { datetime: c.created_at }), c.created_at, true));
       if (c.is_edited && !gone) {
-        const when = c.edited_at ? fullDate.format(new Date(c.edited_at)) : null;
         // The history is for the author and moderators (the API says so too): others see the marker.
-        head.append(isOwn(c) || isStaff()
-          ? h("button", { type: "button", class: "edited", title: when, "aria-label": `${t("edited")}: ${t("history")}`, onclick: () => openHistory(c), text: t("edited") })
-          : h("span", { class: "edited", title: when, text: t("edited") }));
+        const marker = isOwn(c) || isStaff()
+          ? h("button", { type: "button", class: "edited", "aria-label": `${t("edited")}: ${t("history")}`, onclick: () => openHistory(c), text: t("edited") })
+          : h("span", { class: "edited", text: t("edited") });
+        head.append(c.edited_at ? stamp(marker, c.edited_at, false) : marker);
       }
       if (c.is_pinned) head.append(h("span", { class: "badge pin", text: t("pinned") }));
       if (c.status === "PENDING") head.append(h("span", { class: "badge pending", text: t("pending") }));
@@ -534,12 +559,27 @@
       return call("GET", `/v1/entities/${encodeURIComponent(ENTITY_TYPE)}/${encodeURIComponent(entityId)}/comments`,
         { query: { sort: state.sort, limit: 20, cursor: cursor || undefined } });
     }
-    async function load() {
+    /* `before`: what must be done before the page is rendered (the first time: the stylesheet
+       and the reader's identity); the request goes out at once, beside it. */
+    /* embed.js's request for the first page, when it answered; otherwise asked again here,
+       with call()'s errors and token renewal */
+    async function firstPage(asked) {
+      try {
+        const response = await asked;
+        if (response.ok) return await response.json();
+      } catch { /* asked again below */ }
+      return page(null);
+    }
+    async function load(before) {
       const generation = ++state.generation;
       status.textContent = t("loading");
       root.setAttribute("aria-busy", "true");
       try {
-        const answer = await page(null);
+        const asked = early ? firstPage(early) : page(null);
+        early = null;
+        asked.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+        await before;
+        const answer = await asked;
         if (generation !== state.generation) return;
         list.replaceChildren();
         state.items.clear(); state.comments.clear(); state.fresh.clear(); showBanner();
@@ -550,6 +590,9 @@
         state.cursor = answer.meta.next_cursor;
         more.hidden = !state.cursor;
         status.textContent = list.childElementCount ? "" : t("empty");
+        // The first page is in the DOM: one User Timing entry per load, for the embedding page's
+        // own measurements and benchmarks/browser_widget.py (README "The comments widget").
+        performance.mark("threadline:first-page");
         renderComposer();
       } catch (error) {
         status.textContent = errorText(error);
@@ -878,7 +921,7 @@
         const panel = h("section", { class: "history", "aria-label": t("history") },
           h("h3", { text: t("history") }),
           h("ol", {}, answer.data.map((entry) => h("li", {},
-            h("time", { datetime: entry.edited_at, title: fullDate.format(new Date(entry.edited_at)), text: ago(entry.edited_at) }),
+            h("time", { datetime: entry.edited_at, title: fullDate().format(new Date(entry.edited_at)), text: ago(entry.edited_at) }),
             h("p", { class: "was" }, h("span", { class: "label", text: t("before") + ": " }), entry.previous_content || "")))),
           close);
         openSlot(c, panel);
@@ -939,12 +982,11 @@
     }, 60000);
     target.addEventListener("threadline:refresh", () => { tokenPromise = null; load(); connect(); });
     const styled = new Promise((resolve) => { stylesheet.onload = stylesheet.onerror = resolve; setTimeout(resolve, 3000); });
-    styled.then(async () => {
-      await renderComposer();
-      loadCount();
-      await load();
-      connect();
-    });
+    // The first page and the count are asked for now, beside the stylesheet (not after it);
+    // the page is rendered once the styles and the reader's identity are there.
+    const first = load(styled.then(renderComposer));
+    loadCount();
+    first.then(connect);
   }
 
   const target = document.getElementById(cfg.target || "threadline");

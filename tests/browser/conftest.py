@@ -331,14 +331,15 @@ def served(
     base = f"http://127.0.0.1:{port}"
     host = HostSite(base)
     host.add("/tripwire.js", "window.__pwned = undefined;", "text/javascript")
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('browser')}/threadline.db",
-        rate_limits_enabled=False,
-        operator_key=OPERATOR_KEY,
-        live_heartbeat_seconds=2.0,
-        live_retry_ms=500,
+    configured: dict[str, Any] = {
+        "database_url": f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('browser')}/threadline.db",
+        "rate_limits_enabled": False,
+        "operator_key": OPERATOR_KEY,
+        "live_heartbeat_seconds": 2.0,
+        "live_retry_ms": 500,
         **getattr(request.module, "SERVER_SETTINGS", {}),
-    )
+    }
+    settings = Settings(**configured)
     tenant = _prepare(settings, (host.origin,))
     server = uvicorn.Server(
         uvicorn.Config(

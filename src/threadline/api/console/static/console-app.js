@@ -435,6 +435,9 @@
   async function call(method, path, { body, query, key } = {}) {
     const url = new URL(API + path);
     for (const [k, v] of Object.entries(query || {})) if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
+    // After a command the list is read at its position: a read that waited and still answers
+    // stale (a loaded projector) is asked again, so a lifted ban does not come back on screen.
+    let staleReads = query && query.min_position ? 5 : 0;
     for (let attempt = 0; attempt < 3; attempt++) {
       const jwt = await token(attempt > 0 && hostSupplies());
       const headers = { "X-Tenant-ID": tenant() };
@@ -451,6 +454,7 @@
       const text = await response.text();
       let parsed = null;
       try { parsed = text ? JSON.parse(text) : null; } catch { parsed = null; }
+      if (response.ok && staleReads-- > 0 && response.headers.get("X-Threadline-Consistency") === "stale") { attempt--; continue; }
       if (response.ok) return parsed;
       const error = new ApiError(response.status, parsed);
       if (response.status === 401) {
@@ -485,6 +489,7 @@
   let theme = ["light", "dark"].includes(cfg.theme) ? cfg.theme : "auto";
   const root = h("div", { class: "tc", hidden: true, "data-standalone": STANDALONE || null });
   const loaded = () => { root.hidden = false; };
+  setTimeout(loaded, 3000); // shown unstyled rather than never, should the stylesheet not answer
   shadow.replaceChildren(h("link", { rel: "stylesheet", href: CSS_URL, onload: loaded, onerror: loaded }), root);
   const live = h("div", { class: "sr", role: "status", "aria-live": "polite" });
   function say(text) {

@@ -2,13 +2,14 @@
 API's ``127.0.0.1``, another site, as a real embed is), the probe that measures in the page, and
 the ceiling's script.
 
-The probe (``/probe.js``, a plain script in the page's head, before the embed) keeps what the page
-itself saw with a ``PerformanceObserver``: the first-page mark (the widget's
-``threadline:first-page``, or the ceiling's ``ceiling:first-page``), the first frame after it
-(a ``requestAnimationFrame`` and a task after that frame: painted, late by at most one frame if the
-observer's callback came after a frame), every ``longtask`` and every ``long-animation-frame``
-(with its scripts, for attribution). The start is the embed script's own ``startTime`` in
-Resource Timing: when the browser began to fetch it.
+The site is the browser tests' own ``HostSite``, its strict Content-Security-Policy included, as
+on a careful real site. The probe (``/probe.js``, a plain script in the page's head, before the
+embed) keeps what the page itself saw with a ``PerformanceObserver``: the first-page mark (the
+widget's ``threadline:first-page``, or the ceiling's ``ceiling:first-page``), the first frame
+after it (a ``requestAnimationFrame`` and a task after that frame: painted, late by at most one
+frame if the observer's callback came after a frame), every ``longtask`` and every
+``long-animation-frame`` (with its scripts, for attribution). The start is the embed script's own
+``startTime`` in Resource Timing: when the browser began to fetch it.
 
 The ceiling (``/ceiling.js``) is what this browser does with the same JSON and no widget: one
 fetch of the URL the widget asked for (same headers, so the same CORS preflight), then a plain
@@ -19,9 +20,8 @@ replies) into a shadow root, and its mark.
 from __future__ import annotations
 
 import html
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from tests.browser.conftest import HostSite
 
 WIDGET_MARK = "threadline:first-page"
 CEILING_MARK = "ceiling:first-page"
@@ -98,59 +98,35 @@ ARTICLE = "".join(
 )
 
 
-class HostSite:
-    """The embedding site, serving the pages and scripts it was given from memory."""
+def serve_bench_files(host: HostSite) -> None:
+    """The probe and the ceiling's script, on the host site the browser tests embed from."""
+    host.add("/probe.js", PROBE_JS, "text/javascript")
+    host.add("/ceiling.js", CEILING_JS, "text/javascript")
 
-    def __init__(self) -> None:
-        self.files: dict[str, tuple[bytes, str]] = {"/probe.js": (PROBE_JS.encode(), "text/javascript")}
-        self.files["/ceiling.js"] = (CEILING_JS.encode(), "text/javascript")
-        site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                found = site.files.get(self.path.split("?")[0])
-                if found is None:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                body, media = found
-                self.send_response(200)
-                self.send_header("Content-Type", media)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://localhost:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def page(self, path: str, script: str) -> str:
-        """An article page with the probe in its head and ``script`` (the embed) in its body."""
-        body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+def article_page(host: HostSite, path: str, script: str) -> str:
+    """An article page with the probe in its head and ``script`` (the embed) in its body."""
+    return host.add(
+        path,
+        f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width"><title>An article</title>
 <script src="/probe.js"></script></head>
-<body><main><h1>An article</h1>{ARTICLE}<div id="threadline"></div>{script}</main></body></html>"""
-        self.files[path] = (body.encode(), "text/html; charset=utf-8")
-        return self.origin + path
+<body><main><h1>An article</h1>{ARTICLE}<div id="threadline"></div>{script}</main></body></html>""",
+    )
 
-    def widget_page(self, api: str, tenant_id: str, entity_id: str) -> str:
-        return self.page(
-            "/widget.html",
-            f'<script src="{api}/embed.js" data-tenant="{tenant_id}" data-entity-type="post"'
-            f' data-entity-id="{html.escape(entity_id)}" async></script>',
-        )
 
-    def ceiling_page(self, url: str, tenant_id: str) -> str:
-        return self.page(
-            "/ceiling.html",
-            f'<script src="/ceiling.js" data-url="{html.escape(url)}" data-tenant="{tenant_id}"'
-            " async></script>",
-        )
+def widget_page(host: HostSite, tenant_id: str, entity_id: str) -> str:
+    return article_page(
+        host,
+        "/widget.html",
+        f'<script src="{host.api_origin}/embed.js" data-tenant="{tenant_id}" data-entity-type="post"'
+        f' data-entity-id="{html.escape(entity_id)}" async></script>',
+    )
 
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+
+def ceiling_page(host: HostSite, url: str, tenant_id: str) -> str:
+    return article_page(
+        host,
+        "/ceiling.html",
+        f'<script src="/ceiling.js" data-url="{html.escape(url)}" data-tenant="{tenant_id}" async></script>',
+    )

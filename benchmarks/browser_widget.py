@@ -37,10 +37,10 @@ from typing import Any
 from playwright.sync_api import Browser, Page, sync_playwright
 from rich.table import Table
 from tests.browser.conftest import CHROMIUM as CHROMIUM
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM_ARGS, HostSite
 
 from benchmarks.backends import base_env
-from benchmarks.browser_pages import CEILING_MARK, WIDGET_MARK, HostSite
+from benchmarks.browser_pages import CEILING_MARK, WIDGET_MARK, ceiling_page, serve_bench_files, widget_page
 from benchmarks.config import QUICK, RESULTS, THREADLINE, console
 from benchmarks.report import Target, machine, targets_table
 from benchmarks.seeding.threads import lived_in_thread, seed_thread
@@ -100,7 +100,7 @@ def first_page(browser: Browser, url: str, script: str) -> dict[str, Any]:
     try:
         page = context.new_page()
         page.goto(url)
-        page.wait_for_function("window.__bench && window.__bench.painted !== null", timeout=WAIT_MS)
+        page.wait_for_function("() => window.__bench && window.__bench.painted !== null", timeout=WAIT_MS)
         seen = page.evaluate(
             """script => {
               const start = performance.getEntriesByType("resource").find((e) => e.name.includes(script));
@@ -166,7 +166,7 @@ def scroll_journey(browser: Browser, url: str, scrolled: int) -> dict[str, Any]:
         page.goto(url)
         page.wait_for_selector("section.tl[data-ready]", timeout=WAIT_MS)
         shown = load_comments(page, scrolled)
-        page.evaluate("window.scrollTo(0, 0)")
+        page.evaluate("() => window.scrollTo(0, 0)")
         page.mouse.move(500, 450)
         bottom = page.evaluate(
             f"n => {{ const items = {SHADOW}.querySelectorAll('li.item');"
@@ -175,9 +175,9 @@ def scroll_journey(browser: Browser, url: str, scrolled: int) -> dict[str, Any]:
         )
         frame = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)))"
         page.evaluate(frame)
-        started = page.evaluate("performance.now()")
+        started = page.evaluate("() => performance.now()")
         steps, still, last = 0, 0, -1.0
-        while (y := page.evaluate("scrollY + innerHeight")) < bottom and still < 30:
+        while (y := page.evaluate("() => scrollY + innerHeight")) < bottom and still < 30:
             page.mouse.wheel(0, WHEEL_PX)
             page.evaluate(frame)
             steps += 1
@@ -185,8 +185,8 @@ def scroll_journey(browser: Browser, url: str, scrolled: int) -> dict[str, Any]:
             last = y
         for _ in range(10):  # the last wheel's smooth scroll ends
             page.evaluate(frame)
-        ended = page.evaluate("performance.now()")
-        seen = page.evaluate("window.__bench")
+        ended = page.evaluate("() => performance.now()")
+        seen = page.evaluate("() => window.__bench")
     finally:
         context.close()
     during = [t for t in seen["longtasks"] if started <= t["start"] <= ended]
@@ -209,7 +209,9 @@ def scroll_journey(browser: Browser, url: str, scrolled: int) -> dict[str, Any]:
 
 def run_browser_widget(shape: Shape = ISSUE, port: int = PORT) -> dict[str, Any]:
     console.rule("[bold]browser: the widget in Chromium (embedded default, 1 process)[/]")
-    host = HostSite()
+    base = f"http://127.0.0.1:{port}"
+    host = HostSite(base)
+    serve_bench_files(host)
     with tempfile.TemporaryDirectory(prefix="threadline-browser-") as directory:
         database = Path(directory) / "threadline.db"
         tenant_id = prepare(database, host.origin, shape)
@@ -217,16 +219,15 @@ def run_browser_widget(shape: Shape = ISSUE, port: int = PORT) -> dict[str, Any]
         api = start(f"browser-api-{port}", [THREADLINE, "serve", "--port", str(port)], env)
         try:
             with running(api):
-                base = f"http://127.0.0.1:{port}"
                 wait_ready(api, base + "/healthz")
-                widget_url = host.widget_page(base, tenant_id, ENTITY)
+                widget_url = widget_page(host, tenant_id, ENTITY)
                 with sync_playwright() as playwright:
                     browser = playwright.chromium.launch(
                         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
                     )
                     try:
                         warm = first_page(browser, widget_url, "/embed.js")
-                        ceiling_url = host.ceiling_page(warm["page_url"], tenant_id)
+                        ceiling_url = ceiling_page(host, warm["page_url"], tenant_id)
                         first_page(browser, ceiling_url, "/ceiling.js")
                         widget_runs, ceiling_runs = [], []
                         for _ in range(shape.runs):

@@ -223,7 +223,6 @@ def postgres_settings(write: str, read: str, prefix: str, **overrides: object) -
         "redis_url": REDIS_URL,
         "redis_prefix": prefix,
         "run_projector": False,
-        "read_your_writes_timeout_seconds": 0.5,
         "database_pool_size": 20,
         "database_max_overflow": 20,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -44,25 +45,28 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def settings(
+    request: pytest.FixtureRequest,
     backend: str,
     tmp_path: Path,
     postgres_templates: PostgresTemplates | None,
     sqlite_template: SqliteTemplate,
 ) -> AsyncIterator[Settings]:
-    """A throwaway store per test; the projector is driven by each test unless it starts it."""
+    """A throwaway store per test; the projector is driven by each test unless it starts it.
+
+    Reads wait for their writes as long as the product's default allows (a shorter wait made
+    every read-your-writes assertion a race with a loaded machine's projector); a test of the
+    stale answer, which no wait can avoid, shortens it with ``@pytest.mark.read_wait(seconds)``."""
+    marker = request.node.get_closest_marker("read_wait")
+    overrides: dict[str, Any] = {"read_your_writes_timeout_seconds": marker.args[0]} if marker else {}
     if backend == "sqlite":
-        yield Settings(
-            database_url=sqlite_template.copy_to(tmp_path),
-            run_projector=False,
-            read_your_writes_timeout_seconds=0.5,
-        )
+        yield Settings(database_url=sqlite_template.copy_to(tmp_path), run_projector=False, **overrides)
         return
     require_servers()
     assert postgres_templates is not None
     databases = await postgres_templates.acquire()
     prefix = f"threadline-test:{uuid.uuid4().hex[:12]}:"
     try:
-        yield postgres_settings(*databases, prefix)
+        yield postgres_settings(*databases, prefix, **overrides)
     finally:
         await postgres_templates.release(databases)
         await drop_redis_keys(prefix)

@@ -15,7 +15,6 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'threadline.db'}",
         run_projector=False,
-        read_your_writes_timeout_seconds=0.5,
         max_reply_depth=2,
     )
 

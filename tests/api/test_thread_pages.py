@@ -295,6 +295,7 @@ async def test_a_read_waits_for_its_own_write(api: Api) -> None:
 @pytest.mark.parametrize(
     "path", ["/v1/entities/post/p1/comments", "/v1/comments/{id}", "/v1/comments/{id}/replies"]
 )
+@pytest.mark.read_wait(0.3)
 async def test_a_read_that_cannot_catch_up_in_time_says_it_is_stale(api: Api, path: str) -> None:
     created = await api.create("exists")
     await api.settle()
@@ -424,6 +425,7 @@ async def test_cached_pages_and_comments_never_outlive_a_projected_change(api: A
 @pytest.mark.parametrize(
     "path", ["/v1/search?q=exists", "/v1/counts?entity_type=post&entity_id=p1", "history"]
 )
+@pytest.mark.read_wait(0.3)
 async def test_every_query_honours_min_position(api: Api, path: str) -> None:
     created = await api.create("exists")
     await api.settle()

@@ -68,6 +68,9 @@ def mod(served: Served, method: str, path: str, **kw: Any) -> Any:
 def pending(served: Served, entity_id: str, content: str, user: str = "alice", **kw: Any) -> str:
     created = served.comment(entity_id, content, user=user, **kw)
     assert created["status"] == "PENDING"
+    # In the queue before the console first reads it: a page opened earlier would show a queue
+    # without it, and the console reads its queue once, when it opens.
+    served.settle(created["position"])
     comment_id: str = created["id"]
     return comment_id
 
@@ -357,7 +360,7 @@ def test_the_demo_opens_the_console_for_its_moderator_but_offers_it_no_reader(
     link = page.get_by_role("link", name="Open the moderation console")
     expect(link).to_have_attribute("href", re.compile(r"^/console/#token=ey"))
     link.click()
-    expect(page.locator("p.who")).to_have_text("Signed in as Mira (moderator) (moderator)")
+    expect(page.locator("p.who")).to_have_text("Signed in as Mira (moderator)")
     assert page.url == served.base + "/console/"
 
 

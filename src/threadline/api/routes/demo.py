@@ -25,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 DEMO_USERS = (
     ("alice", "Alice", Role.USER),
     ("bob", "Bob", Role.USER),
-    ("mira", "Mira (moderator)", Role.MODERATOR),
+    ("mira", "Mira", Role.MODERATOR),
     ("dev-admin", "Dev Admin", Role.ADMIN),
 )
 LANGUAGES = ("", "en", "de", "fr", "es", "ru", "zh", "ja", "ar")
@@ -57,7 +57,14 @@ async def demo_page(
 ) -> Response:
     tenant = await _dev_tenant(container)
     users = ("", *(user_id for user_id, _, _ in DEMO_USERS))
-    labels = {"": "anonymous reader", **{user_id: name for user_id, name, _ in DEMO_USERS}}
+    # The role is the switch's to say, not the user's name (the console and comments show the name).
+    labels = {
+        "": "anonymous reader",
+        **{
+            user_id: name if role is Role.USER else f"{name} ({role.value})"
+            for user_id, name, role in DEMO_USERS
+        },
+    }
     page = (
         static_text("demo.html")
         .replace("{{tenant}}", html.escape(tenant.id))
